@@ -1,0 +1,299 @@
+/**
+ * Clinical classification of flow edges: which process a flow serves and
+ * what handover it is ("Radiology: CT_SCANNER01 -> PACS_MAIN, C-STORE, CT
+ * Image Storage"). Protocol facts decide first (an HL7 RDE is medication
+ * management wherever it flows); the site model refines what the protocol
+ * leaves open (an ORU from the monitoring gateway is patient monitoring)
+ * and names endpoints, zones and partners.
+ *
+ * Basis: HL7 v2.5.1 Table 0076 message families (FLOW-1) and AE/HL7
+ * application naming (FLOW-2) in the healthcare-security reference.
+ */
+import { cidrContains, isPrivateAddress, parseCidr, parseIp, type Cidr } from '../core/net.ts';
+import type { Asset, Partner, SiteModel, Zone } from '../model/types.ts';
+import type { FlowEdge, FlowLabel } from './types.ts';
+
+const PROCESS_TITLES: Record<string, string> = {
+  radiology: 'Radiology',
+  'patient-monitoring': 'Patient monitoring',
+  'medication-management': 'Medication management',
+  surgery: 'Surgery',
+  diagnostics: 'Diagnostics',
+  emr: 'EMR',
+  billing: 'Billing',
+  infrastructure: 'Infrastructure',
+  unknown: 'Unclassified',
+};
+
+/** The SOP classes a hospital sees daily; others are shown by UID. */
+export const SOP_CLASS_NAMES: Record<string, string> = {
+  '1.2.840.10008.1.1': 'Verification',
+  '1.2.840.10008.1.20.1': 'Storage Commitment',
+  '1.2.840.10008.3.1.2.3.3': 'MPPS',
+  '1.2.840.10008.5.1.4.31': 'Modality Worklist',
+  '1.2.840.10008.5.1.4.1.1.1': 'CR Image Storage',
+  '1.2.840.10008.5.1.4.1.1.1.1': 'DX Image Storage',
+  '1.2.840.10008.5.1.4.1.1.1.2': 'Mammography Image Storage',
+  '1.2.840.10008.5.1.4.1.1.2': 'CT Image Storage',
+  '1.2.840.10008.5.1.4.1.1.2.1': 'Enhanced CT Image Storage',
+  '1.2.840.10008.5.1.4.1.1.4': 'MR Image Storage',
+  '1.2.840.10008.5.1.4.1.1.4.1': 'Enhanced MR Image Storage',
+  '1.2.840.10008.5.1.4.1.1.6.1': 'US Image Storage',
+  '1.2.840.10008.5.1.4.1.1.3.1': 'US Multi-frame Image Storage',
+  '1.2.840.10008.5.1.4.1.1.7': 'Secondary Capture Image Storage',
+  '1.2.840.10008.5.1.4.1.1.12.1': 'XA Image Storage',
+  '1.2.840.10008.5.1.4.1.1.20': 'NM Image Storage',
+  '1.2.840.10008.5.1.4.1.1.128': 'PET Image Storage',
+  '1.2.840.10008.5.1.4.1.1.88.22': 'Enhanced SR Storage',
+  '1.2.840.10008.5.1.4.1.1.104.1': 'Encapsulated PDF Storage',
+  '1.2.840.10008.5.1.4.1.2.1.1': 'Patient Root Q/R FIND',
+  '1.2.840.10008.5.1.4.1.2.1.2': 'Patient Root Q/R MOVE',
+  '1.2.840.10008.5.1.4.1.2.1.3': 'Patient Root Q/R GET',
+  '1.2.840.10008.5.1.4.1.2.2.1': 'Study Root Q/R FIND',
+  '1.2.840.10008.5.1.4.1.2.2.2': 'Study Root Q/R MOVE',
+  '1.2.840.10008.5.1.4.1.2.2.3': 'Study Root Q/R GET',
+};
+
+/** HL7 message family (MSH-9.1) → process, where the family alone decides. */
+const HL7_FAMILY_PROCESS: Record<string, string> = {
+  ADT: 'emr', SIU: 'emr', MDM: 'emr', MFN: 'emr', QRY: 'emr', QBP: 'emr', RSP: 'emr', ACK: 'emr',
+  ORM: 'emr', OML: 'diagnostics', OMI: 'radiology', ORL: 'diagnostics',
+  RDE: 'medication-management', RDS: 'medication-management', RGV: 'medication-management',
+  RAS: 'medication-management', RRE: 'medication-management', OMP: 'medication-management',
+  DFT: 'billing', BAR: 'billing',
+};
+
+/** Where an address sits in the model. */
+export interface Placement {
+  asset?: Asset;
+  zone?: Zone;
+  partner?: Partner;
+}
+
+interface Ranged<T> {
+  cidr: Cidr;
+  item: T;
+}
+
+/**
+ * Address → asset / zone / partner, longest prefix first. Built once per
+ * classification run; exact host addresses hit a Map.
+ */
+export class ModelPlacer {
+  private readonly exactAssets = new Map<string, Asset>();
+  private readonly rangedAssets: Ranged<Asset>[] = [];
+  private readonly zones: Ranged<Zone>[] = [];
+  private readonly exactPartners = new Map<string, Partner>();
+  private readonly rangedPartners: Ranged<Partner>[] = [];
+  private readonly partnerHosts = new Map<string, Partner>();
+  private readonly zonesByName = new Map<string, Zone>();
+  private readonly cache = new Map<string, Placement>();
+
+  constructor(model: SiteModel) {
+    for (const z of model.zones) {
+      this.zonesByName.set(z.name, z);
+      for (const c of z.cidrs) {
+        const p = parseCidr(c);
+        if (p) this.zones.push({ cidr: p, item: z });
+      }
+    }
+    for (const a of model.assets) {
+      for (const addr of a.addresses) {
+        const p = parseCidr(addr);
+        if (!p) continue;
+        if (p.prefix === (p.family === 4 ? 32 : 128)) this.exactAssets.set(canonical(addr), a);
+        else this.rangedAssets.push({ cidr: p, item: a });
+      }
+    }
+    for (const pt of model.partners) {
+      for (const addr of pt.addresses) {
+        const p = parseCidr(addr);
+        if (!p) continue;
+        if (p.prefix === (p.family === 4 ? 32 : 128)) this.exactPartners.set(canonical(addr), pt);
+        else this.rangedPartners.push({ cidr: p, item: pt });
+      }
+      for (const h of pt.hostnames) this.partnerHosts.set(h.toLowerCase(), pt);
+    }
+    const byPrefix = (a: Ranged<unknown>, b: Ranged<unknown>) => b.cidr.prefix - a.cidr.prefix;
+    this.rangedAssets.sort(byPrefix);
+    this.zones.sort(byPrefix);
+    this.rangedPartners.sort(byPrefix);
+  }
+
+  place(address: string): Placement {
+    const hit = this.cache.get(address);
+    if (hit) return hit;
+    const key = canonical(address);
+    const ip = parseIp(address);
+    const asset = this.exactAssets.get(key) ?? (ip ? this.rangedAssets.find((r) => cidrContains(r.cidr, ip))?.item : undefined);
+    let zone = asset?.zone ? this.zonesByName.get(asset.zone) : undefined;
+    if (!zone && ip) zone = this.zones.find((r) => cidrContains(r.cidr, ip))?.item;
+    const partner = this.exactPartners.get(key) ?? (ip ? this.rangedPartners.find((r) => cidrContains(r.cidr, ip))?.item : undefined);
+    const placed: Placement = { asset, zone, partner };
+    this.cache.set(address, placed);
+    return placed;
+  }
+
+  partnerByHostname(name: string): Partner | undefined {
+    return this.partnerHosts.get(name.toLowerCase().replace(/\.$/, ''));
+  }
+}
+
+function canonical(addr: string): string {
+  const ip = parseIp(addr.split('/')[0]);
+  return ip ? `${ip.family}:${ip.value.toString(16)}` : addr;
+}
+
+function topKeys(rec: Record<string, number>, n: number): string[] {
+  return Object.entries(rec).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([k]) => k);
+}
+
+function hl7Family(messageType: string): string {
+  return messageType.split('^')[0].toUpperCase();
+}
+
+function isProcessOf(p: Placement, names: readonly string[]): string | undefined {
+  const candidates = [p.asset?.process, ...(p.zone?.processes ?? [])];
+  return candidates.find((c): c is string => c !== undefined && names.includes(c));
+}
+
+function modelProcess(src: Placement, dst: Placement): string | undefined {
+  return src.asset?.process ?? dst.asset?.process ?? src.zone?.processes[0] ?? dst.zone?.processes[0];
+}
+
+/** Decides the process from protocol facts, refined by where the endpoints sit. */
+function processOf(e: FlowEdge, src: Placement, dst: Placement): string {
+  switch (e.protocol) {
+    case 'dicom':
+    case 'dicom-tls':
+    case 'dicomweb':
+      return 'radiology';
+    case 'fhir':
+      return 'emr';
+    case 'dns':
+      return 'infrastructure';
+    default:
+      break;
+  }
+  const hl7 = e.facts.hl7;
+  if (hl7 && Object.keys(hl7.messageTypes).length > 0) {
+    const family = hl7Family(topKeys(hl7.messageTypes, 1)[0]);
+    if (family === 'ORU') {
+      // Results come from the lab or from monitors: the sender says which.
+      return isProcessOf(src, ['patient-monitoring', 'diagnostics', 'radiology', 'surgery']) ?? 'diagnostics';
+    }
+    if (family === 'ORM' && isProcessOf(dst, ['radiology'])) return 'radiology';
+    const p = HL7_FAMILY_PROCESS[family];
+    if (p) return p;
+  }
+  if (e.facts.dicom) return 'radiology';
+  if (e.facts.http?.fhirResources.length) return 'emr';
+  if (e.facts.http?.dicomweb.length) return 'radiology';
+  if (e.facts.dns) return 'infrastructure';
+  return modelProcess(src, dst) ?? (e.dport === 53 ? 'infrastructure' : 'unknown');
+}
+
+function sopName(uid: string): string {
+  return SOP_CLASS_NAMES[uid] ?? uid;
+}
+
+interface Ends {
+  from: string;
+  to: string;
+  what: string[];
+}
+
+function describeDicom(e: FlowEdge, ends: Ends): void {
+  const d = e.facts.dicom!;
+  const pair = [...d.aePairs].sort((a, b) => b.count - a.count)[0];
+  if (pair) {
+    ends.from = pair.calling;
+    ends.to = pair.called;
+  }
+  const cmds = topKeys(d.commands, 3);
+  ends.what.push(...cmds);
+  const sops = d.sopClasses.filter((u) => u !== '1.2.840.10008.1.1' || cmds.includes('C-ECHO'));
+  ends.what.push(...(sops.length ? sops : d.sopClasses).slice(0, 2).map(sopName));
+  if (d.moveDestinations.length) ends.what.push(`move to ${d.moveDestinations.slice(0, 2).join('/')}`);
+  if (pair && pair.outcome === 'rejected') ends.what.push('rejected');
+}
+
+function describeHl7(e: FlowEdge, ends: Ends): void {
+  const h = e.facts.hl7!;
+  const pair = [...h.appPairs].sort((a, b) => b.count - a.count)[0];
+  if (pair) {
+    ends.from = pair.sendingFacility ? `${pair.sendingApplication}/${pair.sendingFacility}` : pair.sendingApplication;
+    ends.to = pair.receivingApplication || ends.to;
+  }
+  ends.what.push(topKeys(h.messageTypes, 3).join(', ') || 'MLLP');
+}
+
+function describeHttp(e: FlowEdge, ends: Ends): void {
+  const h = e.facts.http!;
+  if (h.fhirResources.length) {
+    const methods = [...new Set(Object.keys(h.requests).map((r) => r.split(' ')[0]))].sort();
+    ends.what.push(`FHIR ${methods.join('/') || 'request'} ${[...h.fhirResources].sort().join(', ')}`);
+  } else if (h.dicomweb.length) {
+    ends.what.push(`DICOMweb ${[...h.dicomweb].sort().join(', ')}`);
+  } else {
+    const reqs = topKeys(h.requests, 2);
+    ends.what.push(reqs.length ? `HTTP ${reqs.join(', ')}` : 'HTTP');
+  }
+}
+
+function endpointName(p: Placement, address: string): string {
+  return p.asset?.name ?? p.partner?.name ?? address;
+}
+
+function handoverOf(e: FlowEdge, src: Placement, dst: Placement): string {
+  const ends: Ends = { from: endpointName(src, e.src), to: endpointName(dst, e.dst), what: [] };
+  if (e.facts.dicom) describeDicom(e, ends);
+  else if (e.facts.hl7) describeHl7(e, ends);
+  else if (e.facts.http) describeHttp(e, ends);
+  else if (e.facts.tls) ends.what.push(`TLS${e.facts.tls.sni.length ? ` ${e.facts.tls.sni.slice(0, 2).join(', ')}` : ''}`);
+  else if (e.facts.dns) ends.what.push(`DNS ${e.facts.dns.names.slice(0, 2).join(', ')}`);
+  if (ends.what.length === 0) ends.what.push(`${e.protocol === 'unknown' ? e.transport : e.protocol}/${e.dport}`);
+  return `${ends.from} -> ${ends.to}, ${ends.what.join(', ')}`;
+}
+
+function partnerOf(e: FlowEdge, placer: ModelPlacer | undefined, src: Placement, dst: Placement): string | undefined {
+  if (dst.partner) return dst.partner.name;
+  if (src.partner) return src.partner.name;
+  if (!placer) return undefined;
+  const names = [...(e.facts.tls?.sni ?? []), ...(e.facts.http?.hosts ?? [])];
+  for (const n of names) {
+    const p = placer.partnerByHostname(n.split(':')[0]);
+    if (p) return p.name;
+  }
+  return undefined;
+}
+
+/** An address is external when the model zones it so, or when it is public and unzoned. */
+function isExternal(address: string, p: Placement): boolean {
+  if (p.partner) return true;
+  if (p.zone) return p.zone.kind === 'external';
+  return !isPrivateAddress(address);
+}
+
+export function labelEdge(e: FlowEdge, placer?: ModelPlacer): FlowLabel {
+  const none: Placement = {};
+  const src = placer ? placer.place(e.src) : none;
+  const dst = placer ? placer.place(e.dst) : none;
+  const process = processOf(e, src, dst);
+  const handover = `${PROCESS_TITLES[process] ?? process}: ${handoverOf(e, src, dst)}`;
+  const partner = partnerOf(e, placer, src, dst);
+  const external = partner !== undefined || isExternal(e.dst, dst) || isExternal(e.src, src);
+  const label: FlowLabel = { process, handover, external };
+  if (partner) label.partner = partner;
+  return label;
+}
+
+/**
+ * Sets `edge.label` on every edge. With a model, endpoints are named after
+ * assets and partners and ambiguous protocols take the asset's process;
+ * without one, labels come from protocol facts and addresses alone.
+ */
+export function classifyEdges(edges: FlowEdge[], model?: SiteModel): void {
+  const placer = model ? new ModelPlacer(model) : undefined;
+  for (const e of edges) e.label = labelEdge(e, placer);
+}
