@@ -104,7 +104,10 @@ export async function main(argv: string[]): Promise<number> {
 
   const specs = { ...(cmd.options ?? {}), ...(cmd.gate ? { 'fail-on': GATE_OPTION } : {}), ...GLOBAL_OPTIONS };
   const parseSpec: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [k, o] of Object.entries(specs)) parseSpec[k] = { type: o.type, short: o.short, multiple: o.multiple };
+  for (const [k, o] of Object.entries(specs)) {
+    // parseArgs rejects `short: undefined`, so only set what the spec has.
+    parseSpec[k] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
+  }
   let parsed;
   try {
     parsed = parseArgs({ args: rest, options: parseSpec, allowPositionals: true, strict: true });
