@@ -157,8 +157,9 @@ function isProcessOf(p: Placement, names: readonly string[]): string | undefined
   return candidates.find((c): c is string => c !== undefined && names.includes(c));
 }
 
+/** Only assets say which process an unrecognised flow serves; a zone often hosts several. */
 function modelProcess(src: Placement, dst: Placement): string | undefined {
-  return src.asset?.process ?? dst.asset?.process ?? src.zone?.processes[0] ?? dst.zone?.processes[0];
+  return src.asset?.process ?? dst.asset?.process;
 }
 
 /** Decides the process from protocol facts, refined by where the endpoints sit. */

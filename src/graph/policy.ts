@@ -1,0 +1,171 @@
+/**
+ * The site model compiled into lookup structures for per-edge evaluation:
+ * every zone, asset and partner is a node id; conduits are indexed by
+ * (from node, to node), so the candidate conduits of an edge are at most
+ * nine Map probes (asset, zone, partner on each side) whatever the model size.
+ */
+import { InputError } from '../core/errors.ts';
+import type { Asset, Conduit, EndpointRef, Partner, SiteModel, Zone } from '../model/types.ts';
+import { AddressIndex } from './address.ts';
+import { policyProblems } from './validate.ts';
+
+export interface CompiledService {
+  /** 6 tcp, 17 udp. */
+  proto: number;
+  /** Flat [lo, hi, lo, hi, ...]; empty = any port. */
+  ranges: Int32Array;
+  protocol?: string;
+}
+
+export interface CompiledConduit {
+  index: number;
+  conduit: Conduit;
+  from: number;
+  to: number;
+  services: CompiledService[];
+  callingAe?: Set<string>;
+  calledAe?: Set<string>;
+  sendingApps?: Set<string>;
+  receivingApps?: Set<string>;
+  /** Exact "ADT^A01" and whole families "ADT". */
+  messageTypes?: Set<string>;
+  allowedSegments?: Set<string>;
+  allowedFields?: Set<string>;
+  allowedResources?: Set<string>;
+  /** Any service with no port list, or a port range. */
+  broad: boolean;
+  /** Epoch ms after which it is expired; Infinity when it never expires. */
+  expiresAt: number;
+}
+
+export class CompiledPolicy {
+  readonly model: SiteModel;
+  readonly zones: Zone[];
+  readonly assets: Asset[];
+  readonly partners: Partner[];
+  /** Node id bases: zones [0, Z), assets [Z, Z+A), partners [Z+A, N). */
+  readonly assetBase: number;
+  readonly partnerBase: number;
+  readonly nodeCount: number;
+  readonly conduits: CompiledConduit[] = [];
+  readonly addresses = new AddressIndex();
+  private readonly byPair = new Map<number, CompiledConduit[]>();
+  private readonly zoneIds = new Map<string, number>();
+  private readonly assetIds = new Map<string, number>();
+  private readonly partnerIds = new Map<string, number>();
+
+  constructor(model: SiteModel) {
+    this.model = model;
+    this.zones = model.zones;
+    this.assets = model.assets;
+    this.partners = model.partners;
+    this.assetBase = this.zones.length;
+    this.partnerBase = this.assetBase + this.assets.length;
+    this.nodeCount = this.partnerBase + this.partners.length;
+    this.zones.forEach((z, i) => {
+      this.zoneIds.set(z.name, i);
+      for (const c of z.cidrs) this.addresses.zones.add(c, i);
+    });
+    const assetZone = new Int32Array(this.assets.length).fill(-1);
+    this.assets.forEach((a, i) => {
+      this.assetIds.set(a.name, i);
+      if (a.zone !== undefined) assetZone[i] = this.zoneIds.get(a.zone) ?? -1;
+      for (const addr of a.addresses) this.addresses.assets.add(addr, i);
+    });
+    this.addresses.assetZone = assetZone;
+    this.partners.forEach((p, i) => {
+      this.partnerIds.set(p.name, i);
+      for (const addr of p.addresses) this.addresses.partners.add(addr, i);
+    });
+    for (const c of model.conduits) {
+      const cc = compileConduit(c, this.conduits.length, this.node(c.from), this.node(c.to));
+      this.conduits.push(cc);
+      const key = cc.from * this.nodeCount + cc.to;
+      const list = this.byPair.get(key);
+      if (list) list.push(cc);
+      else this.byPair.set(key, [cc]);
+    }
+  }
+
+  /** Node id of an endpoint reference; -1 when it names nothing (validation reports that). */
+  node(ref: EndpointRef): number {
+    if ('zone' in ref) return this.zoneIds.get(ref.zone) ?? -1;
+    if ('asset' in ref) { const i = this.assetIds.get(ref.asset); return i === undefined ? -1 : this.assetBase + i; }
+    const i = this.partnerIds.get(ref.partner);
+    return i === undefined ? -1 : this.partnerBase + i;
+  }
+
+  zoneIndex(name: string): number { return this.zoneIds.get(name) ?? -1; }
+  assetIndex(name: string): number { return this.assetIds.get(name) ?? -1; }
+
+  /** Conduits from node a to node b (empty array when none). */
+  between(a: number, b: number): readonly CompiledConduit[] | undefined {
+    if (a < 0 || b < 0) return undefined;
+    return this.byPair.get(a * this.nodeCount + b);
+  }
+
+  nodeName(n: number): string {
+    if (n < this.assetBase) return this.zones[n].name;
+    if (n < this.partnerBase) return this.assets[n - this.assetBase].name;
+    return this.partners[n - this.partnerBase].name;
+  }
+}
+
+function set(list: string[] | undefined): Set<string> | undefined {
+  return list && list.length ? new Set(list.map((s) => s.toUpperCase())) : undefined;
+}
+
+function compileConduit(c: Conduit, index: number, from: number, to: number): CompiledConduit {
+  let broad = false;
+  const services = c.services.map((s): CompiledService => {
+    const flat: number[] = [];
+    for (const p of s.ports) {
+      if (typeof p === 'number') flat.push(p, p);
+      else { flat.push(p[0], p[1]); if (p[1] > p[0]) broad = true; }
+    }
+    if (flat.length === 0) broad = true;
+    return { proto: s.transport === 'udp' ? 17 : 6, ranges: Int32Array.from(flat), protocol: s.protocol };
+  });
+  if (services.length === 0) broad = true;
+  const expiresAt = c.expires ? Date.parse(`${c.expires}T23:59:59.999Z`) : Infinity;
+  return {
+    index, conduit: c, from, to, services, broad, expiresAt: Number.isNaN(expiresAt) ? Infinity : expiresAt,
+    callingAe: set(c.dicom?.callingAeTitles),
+    calledAe: set(c.dicom?.calledAeTitles),
+    sendingApps: set(c.hl7?.sendingApplications),
+    receivingApps: set(c.hl7?.receivingApplications),
+    messageTypes: set(c.hl7?.messageTypes),
+    allowedSegments: set(c.hl7?.allowedSegments),
+    allowedFields: set(c.hl7?.allowedFields),
+    allowedResources: c.fhir?.allowedResources?.length ? new Set(c.fhir.allowedResources) : undefined,
+  };
+}
+
+/** True when the conduit's services admit transport/port (no service list admits nothing). */
+export function serviceAdmits(cc: CompiledConduit, proto: number, port: number): boolean {
+  for (const s of cc.services) {
+    if (s.proto !== proto) continue;
+    const r = s.ranges;
+    if (r.length === 0) return true;
+    for (let i = 0; i < r.length; i += 2) if (port >= r[i] && port <= r[i + 1]) return true;
+  }
+  return false;
+}
+
+/**
+ * Compiles a model for evaluation, refusing models whose zones overlap,
+ * whose conduits name unknown things or contradict each other: evaluating
+ * those would give answers that look right and are not.
+ */
+export function compilePolicy(model: SiteModel): CompiledPolicy {
+  const problems = policyProblems(model);
+  if (problems.length) {
+    const first = problems[0];
+    const rest = problems.slice(1).map((p) => `\n  ${p.where ? `${p.where}: ` : ''}${p.message}`).join('');
+    throw new InputError(`${first.message}${rest}`, {
+      location: first.location,
+      hint: `${problems.length} problem(s) in the site model; run 'wardline model validate' for the full list`,
+    });
+  }
+  return new CompiledPolicy(model);
+}
