@@ -1,0 +1,571 @@
+/**
+ * The packet pipeline: decode each packet, find its connection in a table
+ * keyed by numeric tuples, reassemble TCP per direction, and offer ordered
+ * bytes to the protocol analyzers (the first whose detect() accepts owns the
+ * connection). Finished connections are reported to a FlowSink and dropped,
+ * so memory follows the number of live connections, not the file size.
+ *
+ * Copies of the same traffic (a capture replayed, or given twice) reuse
+ * 5-tuples and sequence numbers: a SYN on a tuple whose connection closed,
+ * with another ISN, or after a long silence starts a new connection instead
+ * of being taken for a retransmission.
+ */
+import { formatIPv4 } from '../core/net.ts';
+import type { AppProtocol, EdgeFacts, HostFacts, L4, ProtocolRecord } from '../observations/types.ts';
+import type { CapturePacket } from '../sources/pcap.ts';
+import type {
+  AnalyzerSink, ConnectionInfo, DatagramAnalyzer, Direction, StreamAnalyzer, StreamParser,
+} from './analyzer.ts';
+import type { ConnectionRecord, FlowSink } from './connection.ts';
+import {
+  DECODE_FRAGMENT, DECODE_MALFORMED, DECODE_NOT_IP, DECODE_OK, DecodedPacket, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP,
+  PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodePacket, formatIPv6, formatMac,
+} from './packet.ts';
+import { TcpHalf, type StreamReceiver } from './tcp.ts';
+
+export interface PipelineOptions {
+  streamAnalyzers: readonly StreamAnalyzer[];
+  datagramAnalyzers: readonly DatagramAnalyzer[];
+  sink: FlowSink;
+  /** Capture-time idle limits before a connection is reported (ms). */
+  tcpIdleMs?: number;
+  udpIdleMs?: number;
+}
+
+const V6_BASE = 4294967296;
+/** Bytes a connection may show before detection gives up on it. */
+const DETECT_MAX_BYTES = 8192;
+const DETECT_MAX_CHUNKS = 8;
+const DATAGRAM_DETECT_TRIES = 4;
+/** Closed connections linger this long for their last ACKs. */
+const CLOSED_LINGER_MS = 2000;
+const SWEEP_EVERY = 16384;
+
+const MODE_DETECT = 0;
+const MODE_STREAM = 1;
+const MODE_DATAGRAM = 2;
+const MODE_NONE = 3;
+
+interface ProbeChunk {
+  dir: Direction;
+  data: Uint8Array;
+  ts: number;
+}
+
+class Conn {
+  hnext: Conn | undefined = undefined;
+  readonly hash: number;
+  readonly proto: number;
+  /** Client and server address ids, ports. */
+  readonly a: number;
+  readonly b: number;
+  readonly pa: number;
+  readonly pb: number;
+  readonly client: string;
+  readonly server: string;
+  readonly first: number;
+  last: number;
+  pk0 = 0;
+  pk1 = 0;
+  ip0 = 0;
+  ip1 = 0;
+  fr0 = 0;
+  fr1 = 0;
+  pay0 = 0;
+  pay1 = 0;
+  half0: TcpHalf | undefined;
+  half1: TcpHalf | undefined;
+  synIsn = -1;
+  synAck = false;
+  fin0 = false;
+  fin1 = false;
+  rst = false;
+  closed = false;
+  clientMac: string | undefined;
+  serverMac: string | undefined;
+  mode = MODE_DETECT;
+  parser: StreamParser | undefined;
+  dgram: DatagramAnalyzer | undefined;
+  info: ConnectionInfo | undefined;
+  sink: ConnSink | undefined;
+  probe: ProbeChunk[] | undefined;
+  probeBytes = 0;
+  probeTries = 0;
+  protocol: AppProtocol = 'unknown';
+  encrypted = false;
+  phi = false;
+  facts: EdgeFacts | undefined;
+
+  constructor(hash: number, proto: number, a: number, b: number, pa: number, pb: number, client: string, server: string, ts: number) {
+    this.hash = hash;
+    this.proto = proto;
+    this.a = a;
+    this.b = b;
+    this.pa = pa;
+    this.pb = pb;
+    this.client = client;
+    this.server = server;
+    this.first = ts;
+    this.last = ts;
+    if (proto === PROTO_TCP) {
+      this.half0 = new TcpHalf();
+      this.half1 = new TcpHalf();
+    }
+  }
+}
+
+/** What an analyzer sees of the pipeline for one connection. */
+class ConnSink implements AnalyzerSink {
+  private readonly conn: Conn;
+  private readonly pipe: PacketPipeline;
+
+  constructor(conn: Conn, pipe: PacketPipeline) {
+    this.conn = conn;
+    this.pipe = pipe;
+  }
+
+  record(rec: ProtocolRecord): void {
+    this.pipe.sink.record(rec);
+  }
+
+  facts(): EdgeFacts {
+    return (this.conn.facts ??= {});
+  }
+
+  host(address: string): HostFacts {
+    return this.pipe.sink.host(address);
+  }
+
+  setProtocol(p: AppProtocol, opts?: { encrypted?: boolean; phi?: boolean }): void {
+    this.conn.protocol = p;
+    if (opts?.encrypted !== undefined) this.conn.encrypted = opts.encrypted;
+    if (opts?.phi !== undefined) this.conn.phi = opts.phi;
+  }
+
+  anomaly(kind: string, message: string): void {
+    this.pipe.sink.anomaly(kind, message, this.pipe.where());
+  }
+}
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  return x ^ (x >>> 16);
+}
+
+export interface PipelineStats {
+  packets: number;
+  ipPackets: number;
+  nonIp: number;
+  fragments: number;
+  malformed: number;
+  unsupportedLink: number;
+  connections: number;
+  tcpGaps: number;
+  tcpGapBytes: number;
+}
+
+export class PacketPipeline implements StreamReceiver {
+  readonly sink: FlowSink;
+  readonly stats: PipelineStats = {
+    packets: 0, ipPackets: 0, nonIp: 0, fragments: 0, malformed: 0, unsupportedLink: 0, connections: 0, tcpGaps: 0, tcpGapBytes: 0,
+  };
+  /** Name of the input being read, for anomaly locations. */
+  inputName = '';
+  private readonly streamAnalyzers: readonly StreamAnalyzer[];
+  private readonly datagramAnalyzers: readonly DatagramAnalyzer[];
+  private readonly tcpIdleMs: number;
+  private readonly udpIdleMs: number;
+  private readonly d = new DecodedPacket();
+  private readonly table = new Map<number, Conn>();
+  private readonly v6Ids = new Map<string, number>();
+  private readonly v6Text: string[] = [];
+  private live = 0;
+  private cur: Conn | undefined;
+  private num = 0;
+  private now = 0;
+  private sinceSweep = 0;
+
+  constructor(opts: PipelineOptions) {
+    this.sink = opts.sink;
+    this.streamAnalyzers = opts.streamAnalyzers;
+    this.datagramAnalyzers = opts.datagramAnalyzers;
+    this.tcpIdleMs = opts.tcpIdleMs ?? 300_000;
+    this.udpIdleMs = opts.udpIdleMs ?? 60_000;
+  }
+
+  /** Live connections in the table. */
+  get liveConnections(): number {
+    return this.live;
+  }
+
+  where(): string {
+    return `${this.inputName}#${this.num}`;
+  }
+
+  /** The packet callback: hand it to CaptureParser/readCapture. */
+  packet(p: CapturePacket): void {
+    const st = this.stats;
+    st.packets++;
+    this.num = p.num;
+    const d = this.d;
+    const r = decodePacket(p.linktype, p.buf, p.off, p.len, d);
+    if (r !== DECODE_OK) {
+      if (r === DECODE_NOT_IP) st.nonIp++;
+      else if (r === DECODE_FRAGMENT) {
+        st.fragments++;
+        this.sink.anomaly('ip-fragment', 'IP fragments are counted but not reassembled', this.where());
+      } else if (r === DECODE_MALFORMED) {
+        st.malformed++;
+        this.sink.anomaly('malformed-packet', d.error, this.where());
+      } else {
+        st.unsupportedLink++;
+        this.sink.anomaly('unsupported-link-type', `packets with ${d.error} are skipped`, this.where());
+      }
+      return;
+    }
+    st.ipPackets++;
+    const ts = p.ts;
+    if (ts > this.now) this.now = ts;
+    let s: number;
+    let t: number;
+    if (d.family === 4) {
+      s = d.src4;
+      t = d.dst4;
+    } else {
+      s = this.v6Id(p.buf, d.src6);
+      t = this.v6Id(p.buf, d.dst6);
+    }
+    const proto = d.proto;
+    const tcpOrUdp = proto === PROTO_TCP || proto === PROTO_UDP;
+    const sp = tcpOrUdp ? d.sport : 0;
+    const dp = tcpOrUdp ? d.dport : 0;
+    const hash = (mix32(s % V6_BASE) + mix32(t % V6_BASE) + Math.imul(sp + dp, 0x9e3779b1) + proto) | 0;
+
+    let conn = this.table.get(hash);
+    let dir: Direction = 0;
+    while (conn) {
+      if (conn.proto === proto) {
+        if (conn.a === s && conn.b === t && conn.pa === sp && conn.pb === dp) break;
+        if (conn.a === t && conn.b === s && conn.pa === dp && conn.pb === sp) {
+          dir = 1;
+          break;
+        }
+      }
+      conn = conn.hnext;
+    }
+    const flags = d.flags;
+    if (conn && proto === PROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN) {
+      // A fresh SYN on a known tuple: the same connection's retransmitted
+      // SYN, or a new connection reusing the tuple.
+      if (conn.closed || (conn.synIsn >= 0 && conn.synIsn !== d.seq) || ts - conn.last > 60_000 || ts < conn.last - 1000 || dir === 1) {
+        this.remove(conn);
+        this.finish(conn);
+        conn = undefined;
+        dir = 0;
+      }
+    }
+    if (!conn) {
+      // Who is the client: the SYN sender; the SYN-ACK receiver; otherwise
+      // the side on the higher (ephemeral) port.
+      let flip: boolean;
+      if (proto === PROTO_TCP && flags & TCP_SYN) flip = (flags & TCP_ACK) !== 0;
+      else flip = sp < dp && sp < 1024 ? true : proto === PROTO_TCP && sp < dp && dp >= 32768;
+      const cs = flip ? t : s;
+      const ss = flip ? s : t;
+      conn = new Conn(hash, proto, cs, ss, flip ? dp : sp, flip ? sp : dp, this.addrText(cs, p.buf, flip ? d.dst6 : d.src6), this.addrText(ss, p.buf, flip ? d.src6 : d.dst6), ts);
+      dir = flip ? 1 : 0;
+      conn.hnext = this.table.get(hash);
+      this.table.set(hash, conn);
+      this.live++;
+      this.stats.connections++;
+    }
+    if (ts > conn.last) conn.last = ts;
+    if (dir === 0) {
+      conn.pk0++;
+      conn.ip0 += d.ipLen;
+      conn.fr0 += p.wireLen;
+      conn.pay0 += d.segLen;
+      if (conn.clientMac === undefined && d.macOff >= 0) conn.clientMac = formatMac(p.buf, d.macOff);
+    } else {
+      conn.pk1++;
+      conn.ip1 += d.ipLen;
+      conn.fr1 += p.wireLen;
+      conn.pay1 += d.segLen;
+      if (conn.serverMac === undefined && d.macOff >= 0) conn.serverMac = formatMac(p.buf, d.macOff);
+    }
+    if (proto === PROTO_TCP) this.tcp(conn, dir, p, ts);
+    else if (proto === PROTO_UDP && d.payLen > 0 && conn.mode !== MODE_NONE) this.udp(conn, dir, p.buf, ts);
+
+    if (++this.sinceSweep >= SWEEP_EVERY) {
+      this.sinceSweep = 0;
+      this.sweep();
+    }
+  }
+
+  private tcp(conn: Conn, dir: Direction, p: CapturePacket, ts: number): void {
+    const d = this.d;
+    const flags = d.flags;
+    const half = dir === 0 ? conn.half0! : conn.half1!;
+    let seq = d.seq;
+    if (flags & TCP_SYN) {
+      if (flags & TCP_ACK) conn.synAck = true;
+      else if (dir === 0) conn.synIsn = seq;
+      half.syn(seq);
+      seq = (seq + 1) >>> 0;
+    }
+    if (d.payLen > 0 && conn.mode !== MODE_NONE) {
+      this.cur = conn;
+      half.segment(dir, seq, p.buf, d.payOff, d.payLen, ts, this);
+      if (d.segLen > d.payLen && half.next === ((seq + d.payLen) >>> 0)) {
+        // The snaplen cut the segment: the rest is a hole in the stream.
+        const missing = d.segLen - d.payLen;
+        half.next = (half.next + missing) >>> 0;
+        half.gaps++;
+        half.gapBytes += missing;
+        this.streamGap(dir, missing);
+      }
+    } else if (d.segLen > 0 && conn.mode === MODE_NONE && half.next >= 0) {
+      half.next = (seq + d.segLen) >>> 0;
+    }
+    if (flags & TCP_RST) {
+      conn.rst = true;
+      conn.closed = true;
+    }
+    if (flags & TCP_FIN) {
+      if (dir === 0) conn.fin0 = true;
+      else conn.fin1 = true;
+      if (conn.fin0 && conn.fin1) conn.closed = true;
+    }
+  }
+
+  private udp(conn: Conn, dir: Direction, buf: Uint8Array, ts: number): void {
+    const d = this.d;
+    const payload = buf.subarray(d.payOff, d.payOff + d.payLen);
+    if (conn.mode === MODE_DETECT) {
+      const info = (conn.info ??= this.info(conn));
+      for (const an of this.datagramAnalyzers) {
+        let ok = false;
+        try {
+          ok = an.detect(payload, info);
+        } catch (err) {
+          this.analyzerFailed(an.name, err);
+        }
+        if (ok) {
+          conn.mode = MODE_DATAGRAM;
+          conn.dgram = an;
+          conn.protocol = an.protocol;
+          conn.sink = new ConnSink(conn, this);
+          break;
+        }
+      }
+      if (conn.mode === MODE_DETECT && ++conn.probeTries >= DATAGRAM_DETECT_TRIES) conn.mode = MODE_NONE;
+    }
+    if (conn.mode === MODE_DATAGRAM) {
+      try {
+        conn.dgram!.datagram(dir, payload, ts, conn.info!, conn.sink!);
+      } catch (err) {
+        this.analyzerFailed(conn.dgram!.name, err);
+        conn.mode = MODE_NONE;
+      }
+    }
+  }
+
+  /** StreamReceiver: in-order bytes of the current connection. */
+  streamData(dir: Direction, buf: Uint8Array, off: number, len: number, ts: number): void {
+    const conn = this.cur!;
+    if (conn.mode === MODE_STREAM) {
+      try {
+        conn.parser!.data(dir, buf.subarray(off, off + len), ts);
+      } catch (err) {
+        this.analyzerFailed(conn.protocol, err);
+        conn.mode = MODE_NONE;
+        conn.parser = undefined;
+      }
+    } else if (conn.mode === MODE_DETECT) {
+      this.detect(conn, dir, buf.slice(off, off + len), ts);
+    }
+  }
+
+  streamGap(dir: Direction, len: number): void {
+    const conn = this.cur!;
+    this.stats.tcpGaps++;
+    this.stats.tcpGapBytes += len;
+    this.sink.anomaly('tcp-gap', 'bytes missing from a TCP stream (capture loss or a segment cut by the snaplen)', this.where());
+    if (conn.mode === MODE_STREAM) {
+      try {
+        conn.parser!.gap(dir, len);
+      } catch (err) {
+        this.analyzerFailed(conn.protocol, err);
+        conn.mode = MODE_NONE;
+        conn.parser = undefined;
+      }
+    } else if (conn.mode === MODE_DETECT) {
+      conn.mode = MODE_NONE;
+      conn.probe = undefined;
+    }
+  }
+
+  private detect(conn: Conn, dir: Direction, data: Uint8Array, ts: number): void {
+    const probe = (conn.probe ??= []);
+    probe.push({ dir, data, ts });
+    conn.probeBytes += data.length;
+    let first = data;
+    let sameDir = 0;
+    for (const c of probe) if (c.dir === dir) sameDir += c.data.length;
+    if (sameDir !== data.length) {
+      first = new Uint8Array(sameDir);
+      let o = 0;
+      for (const c of probe) if (c.dir === dir) { first.set(c.data, o); o += c.data.length; }
+    }
+    const info = (conn.info ??= this.info(conn));
+    for (const an of this.streamAnalyzers) {
+      let ok = false;
+      try {
+        ok = an.detect(dir, first, info);
+      } catch (err) {
+        this.analyzerFailed(an.name, err);
+      }
+      if (!ok) continue;
+      conn.mode = MODE_STREAM;
+      conn.protocol = an.protocol;
+      conn.sink = new ConnSink(conn, this);
+      conn.probe = undefined;
+      try {
+        const parser = an.create(info, conn.sink);
+        conn.parser = parser;
+        for (const c of probe) parser.data(c.dir, c.data, c.ts);
+      } catch (err) {
+        this.analyzerFailed(an.name, err);
+        conn.mode = MODE_NONE;
+        conn.parser = undefined;
+      }
+      return;
+    }
+    if (conn.probeBytes >= DETECT_MAX_BYTES || ++conn.probeTries >= DETECT_MAX_CHUNKS) {
+      conn.mode = MODE_NONE;
+      conn.probe = undefined;
+    }
+  }
+
+  private analyzerFailed(name: string, err: unknown): void {
+    this.sink.anomaly('analyzer-error', `${name} analyzer failed: ${(err as Error)?.message ?? String(err)}`, this.where());
+  }
+
+  private info(conn: Conn): ConnectionInfo {
+    const transport = conn.proto === PROTO_TCP ? 'tcp' : 'udp';
+    return {
+      id: `${endpoint(conn.client, conn.pa)}>${endpoint(conn.server, conn.pb)}/${transport}`,
+      client: conn.client,
+      server: conn.server,
+      clientPort: conn.pa,
+      serverPort: conn.pb,
+      transport,
+    };
+  }
+
+  private v6Id(buf: Uint8Array, off: number): number {
+    let key = '';
+    for (let i = 0; i < 16; i += 2) key += String.fromCharCode((buf[off + i] << 8) | buf[off + i + 1]);
+    let id = this.v6Ids.get(key);
+    if (id === undefined) {
+      id = V6_BASE + this.v6Text.length;
+      this.v6Text.push(formatIPv6(buf, off));
+      this.v6Ids.set(key, id);
+    }
+    return id;
+  }
+
+  private addrText(id: number, _buf: Uint8Array, _off: number): string {
+    return id < V6_BASE ? formatIPv4(id) : this.v6Text[id - V6_BASE];
+  }
+
+  private remove(conn: Conn): void {
+    let c = this.table.get(conn.hash);
+    if (c === conn) {
+      if (conn.hnext) this.table.set(conn.hash, conn.hnext);
+      else this.table.delete(conn.hash);
+    } else {
+      while (c && c.hnext !== conn) c = c.hnext;
+      if (c) c.hnext = conn.hnext;
+    }
+    conn.hnext = undefined;
+    this.live--;
+  }
+
+  /** Reports connections that closed a while ago or went idle. */
+  private sweep(): void {
+    const now = this.now;
+    const done: Conn[] = [];
+    for (const head of this.table.values()) {
+      for (let c: Conn | undefined = head; c; c = c.hnext) {
+        const idle = now - c.last;
+        if ((c.closed && idle > CLOSED_LINGER_MS) || idle > (c.proto === PROTO_TCP ? this.tcpIdleMs : this.udpIdleMs)) done.push(c);
+      }
+    }
+    for (const c of done) {
+      this.remove(c);
+      this.finish(c);
+    }
+  }
+
+  /** End of all input: every connection still open is reported. */
+  end(): void {
+    const all: Conn[] = [];
+    for (const head of this.table.values()) for (let c: Conn | undefined = head; c; c = c.hnext) all.push(c);
+    this.table.clear();
+    this.live = 0;
+    for (const c of all) this.finish(c);
+  }
+
+  private finish(conn: Conn): void {
+    if (conn.half0) {
+      this.cur = conn;
+      conn.half0.flush(0, conn.last, this);
+      conn.half1!.flush(1, conn.last, this);
+    }
+    if (conn.parser) {
+      try {
+        conn.parser.end(conn.last);
+      } catch (err) {
+        this.analyzerFailed(conn.protocol, err);
+      }
+    }
+    const tcp = conn.proto === PROTO_TCP;
+    let state: ConnectionRecord['state'];
+    if (tcp) {
+      if (conn.synAck) state = conn.closed ? 'closed' : 'established';
+      else if (conn.synIsn >= 0) state = conn.rst && conn.pay0 + conn.pay1 === 0 ? 'rejected' : conn.pk1 === 0 ? 'attempt' : 'midstream';
+      else state = 'midstream';
+    } else state = conn.pk1 > 0 ? 'bidirectional' : 'oneway';
+    const transport: L4 = tcp ? 'tcp' : conn.proto === PROTO_UDP ? 'udp' : conn.proto === PROTO_ICMP || conn.proto === PROTO_ICMP6 ? 'icmp' : 'other';
+    this.sink.connection({
+      client: conn.client,
+      server: conn.server,
+      clientPort: conn.pa,
+      serverPort: conn.pb,
+      transport,
+      protocol: conn.protocol,
+      protocolFrom: conn.mode === MODE_STREAM || conn.mode === MODE_DATAGRAM ? 'content' : 'none',
+      encrypted: conn.encrypted,
+      phi: conn.phi,
+      facts: conn.facts,
+      firstSeen: conn.first,
+      lastSeen: conn.last,
+      packets: [conn.pk0, conn.pk1],
+      ipBytes: [conn.ip0, conn.ip1],
+      frameBytes: [conn.fr0, conn.fr1],
+      payloadBytes: [conn.pay0, conn.pay1],
+      clientMac: conn.clientMac,
+      serverMac: conn.serverMac,
+      state,
+      gaps: tcp ? conn.half0!.gaps + conn.half1!.gaps : 0,
+      gapBytes: tcp ? conn.half0!.gapBytes + conn.half1!.gapBytes : 0,
+      retransmittedBytes: tcp ? conn.half0!.retransmitted + conn.half1!.retransmitted : 0,
+    });
+  }
+}
+
+function endpoint(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}

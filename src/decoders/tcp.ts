@@ -1,0 +1,115 @@
+/**
+ * One direction of a TCP stream: puts segments in sequence order, drops
+ * retransmitted bytes, holds out-of-order segments (copied, bounded) and
+ * declares a gap when the hole is never filled. In-order segments are
+ * handed on in place, without copying.
+ */
+import type { Direction } from './analyzer.ts';
+
+export interface StreamReceiver {
+  /** In-order bytes buf[off, off + len) of one direction, valid only during the call. */
+  streamData(dir: Direction, buf: Uint8Array, off: number, len: number, ts: number): void;
+  streamGap(dir: Direction, len: number): void;
+}
+
+interface Held {
+  seq: number;
+  data: Uint8Array;
+}
+
+/** Out-of-order bytes held per direction before the hole is declared a gap. */
+export const MAX_HELD_BYTES = 512 * 1024;
+
+export class TcpHalf {
+  /** Next expected sequence number, or -1 before anything was seen. */
+  next = -1;
+  finSeen = false;
+  held: Held[] = [];
+  heldBytes = 0;
+  retransmitted = 0;
+  gaps = 0;
+  gapBytes = 0;
+
+  /** A SYN fixes the initial sequence number; data starts one after it. */
+  syn(isn: number): void {
+    if (this.next < 0) this.next = (isn + 1) >>> 0;
+  }
+
+  segment(dir: Direction, seq: number, buf: Uint8Array, off: number, len: number, ts: number, rx: StreamReceiver): void {
+    if (len <= 0) return;
+    if (this.next < 0) this.next = seq;
+    let rel = (seq - this.next) | 0;
+    if (rel < 0) {
+      if (rel + len <= 0) {
+        this.retransmitted += len;
+        return;
+      }
+      // Overlaps what was delivered: keep only the new tail.
+      this.retransmitted += -rel;
+      off -= rel;
+      len += rel;
+      seq = this.next;
+      rel = 0;
+    }
+    if (rel === 0) {
+      this.next = (this.next + len) >>> 0;
+      rx.streamData(dir, buf, off, len, ts);
+      if (this.held.length) this.drain(dir, ts, rx);
+      return;
+    }
+    while (this.heldBytes + len > MAX_HELD_BYTES && this.held.length) this.skipToHeld(dir, ts, rx);
+    if (this.heldBytes + len > MAX_HELD_BYTES || this.held.length === 0 && len > MAX_HELD_BYTES) {
+      // Too far ahead to hold: give up on the hole.
+      this.declareGap(dir, (seq - this.next) | 0, rx);
+      this.next = seq;
+      this.segment(dir, seq, buf, off, len, ts, rx);
+      return;
+    }
+    const h: Held = { seq, data: buf.slice(off, off + len) };
+    let i = this.held.length;
+    while (i > 0 && ((this.held[i - 1].seq - seq) | 0) > 0) i--;
+    this.held.splice(i, 0, h);
+    this.heldBytes += len;
+  }
+
+  /** End of the connection or capture: whatever is held is delivered across its holes. */
+  flush(dir: Direction, ts: number, rx: StreamReceiver): void {
+    while (this.held.length) this.skipToHeld(dir, ts, rx);
+  }
+
+  private skipToHeld(dir: Direction, ts: number, rx: StreamReceiver): void {
+    const first = this.held[0];
+    const hole = (first.seq - this.next) | 0;
+    if (hole > 0) {
+      this.declareGap(dir, hole, rx);
+      this.next = first.seq;
+    }
+    this.drain(dir, ts, rx);
+  }
+
+  private declareGap(dir: Direction, len: number, rx: StreamReceiver): void {
+    if (len <= 0) return;
+    this.gaps++;
+    this.gapBytes += len;
+    rx.streamGap(dir, len);
+  }
+
+  private drain(dir: Direction, ts: number, rx: StreamReceiver): void {
+    while (this.held.length) {
+      const h = this.held[0];
+      const rel = (h.seq - this.next) | 0;
+      if (rel > 0) return;
+      this.held.shift();
+      this.heldBytes -= h.data.length;
+      const skip = -rel;
+      if (skip >= h.data.length) {
+        this.retransmitted += h.data.length;
+        continue;
+      }
+      this.retransmitted += skip;
+      const len = h.data.length - skip;
+      this.next = (this.next + len) >>> 0;
+      rx.streamData(dir, h.data, skip, len, ts);
+    }
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Merging observations across runs and sources: the same edge seen by two
+ * captures (or a capture and NetFlow) becomes one edge with summed counters
+ * and the union of its facts.
+ */
+import { edgeKey, type Anomaly, type EdgeFacts, type FlowEdge, type HostFacts, type Observations } from './types.ts';
+
+/** Merges b into a copy of a; neither input is modified. */
+export function mergeObservations(a: Observations, b: Observations): Observations {
+  const edges = new Map<string, FlowEdge>();
+  for (const e of a.edges) edges.set(edgeKey(e), cloneEdge(e));
+  for (const e of b.edges) {
+    const k = edgeKey(e);
+    const cur = edges.get(k);
+    if (cur) mergeEdgeInto(cur, e);
+    else edges.set(k, cloneEdge(e));
+  }
+  const hosts = new Map<string, HostFacts>();
+  for (const h of a.hosts) hosts.set(h.address, structuredClone(h));
+  for (const h of b.hosts) {
+    const cur = hosts.get(h.address);
+    if (cur) mergeHostInto(cur, h);
+    else hosts.set(h.address, structuredClone(h));
+  }
+  const anomalies = new Map<string, Anomaly>();
+  for (const x of [...a.anomalies, ...b.anomalies]) {
+    const cur = anomalies.get(x.kind);
+    if (cur) cur.count += x.count;
+    else anomalies.set(x.kind, { ...x });
+  }
+  return {
+    edges: [...edges.values()],
+    hosts: [...hosts.values()],
+    anomalies: [...anomalies.values()],
+    inputs: [...a.inputs, ...b.inputs],
+  };
+}
+
+function cloneEdge(e: FlowEdge): FlowEdge {
+  return structuredClone(e);
+}
+
+/** Folds edge b into a (same key). */
+export function mergeEdgeInto(a: FlowEdge, b: FlowEdge): void {
+  a.bytes += b.bytes;
+  a.packets += b.packets;
+  a.sessions += b.sessions;
+  a.firstSeen = Math.min(a.firstSeen, b.firstSeen);
+  a.lastSeen = Math.max(a.lastSeen, b.lastSeen);
+  a.encrypted ||= b.encrypted;
+  a.phi ||= b.phi;
+  if (a.protocolFrom !== 'content' && b.protocolFrom !== 'none') a.protocolFrom = b.protocolFrom;
+  mergeFactsInto(a.facts, b.facts);
+  if (b.label) a.label = structuredClone(b.label);
+  a.sources = union(a.sources, b.sources);
+}
+
+export function mergeHostInto(a: HostFacts, b: HostFacts): void {
+  a.macs = union(a.macs, b.macs);
+  a.hostnames = union(a.hostnames, b.hostnames);
+  a.roles = union(a.roles, b.roles);
+  a.aeTitles = union(a.aeTitles, b.aeTitles);
+  a.hl7Applications = union(a.hl7Applications, b.hl7Applications);
+  a.modalities = union(a.modalities, b.modalities);
+  a.software = unionBy(a.software, b.software, (s) => `${s.vendor ?? ''}|${s.product}|${s.version ?? ''}|${s.source}`);
+  a.listeningPorts = unionBy(a.listeningPorts, b.listeningPorts, (p) => `${p.transport}/${p.port}/${p.protocol}`);
+  a.firstSeen = Math.min(a.firstSeen, b.firstSeen);
+  a.lastSeen = Math.max(a.lastSeen, b.lastSeen);
+}
+
+/**
+ * Facts are merged by shape, so that analyzers can add fields without
+ * touching this: arrays of strings are unions, arrays of objects with a
+ * `count` are keyed by their other fields and counts summed, numbers (the
+ * values of count maps) are summed, booleans are or-ed, objects recurse.
+ */
+export function mergeFactsInto(a: EdgeFacts, b: EdgeFacts): void {
+  mergeObject(a as Record<string, unknown>, b as Record<string, unknown>);
+}
+
+function mergeObject(a: Record<string, unknown>, b: Record<string, unknown>): void {
+  for (const [k, bv] of Object.entries(b)) {
+    const av = a[k];
+    if (av === undefined || av === null) a[k] = structuredClone(bv);
+    else a[k] = mergeValue(av, bv);
+  }
+}
+
+function mergeValue(av: unknown, bv: unknown): unknown {
+  if (Array.isArray(av) && Array.isArray(bv)) return mergeArray(av, bv);
+  if (typeof av === 'number' && typeof bv === 'number') return av + bv;
+  if (typeof av === 'boolean' && typeof bv === 'boolean') return av || bv;
+  if (isPlainObject(av) && isPlainObject(bv)) {
+    mergeObject(av, bv);
+    return av;
+  }
+  return bv === undefined ? av : structuredClone(bv);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Arrays with more than this many entries stop growing: facts summarise, they do not log. */
+const MAX_FACT_ARRAY = 1000;
+
+function mergeArray(a: unknown[], b: unknown[]): unknown[] {
+  const counted = (x: unknown) => isPlainObject(x) && typeof x.count === 'number';
+  const keyOf = (x: unknown): string => {
+    if (!isPlainObject(x)) return JSON.stringify(x);
+    const rest: Record<string, unknown> = {};
+    for (const k of Object.keys(x).sort()) if (k !== 'count') rest[k] = x[k];
+    return JSON.stringify(rest);
+  };
+  const out = a.map((x) => structuredClone(x));
+  const index = new Map<string, number>();
+  out.forEach((x, i) => index.set(keyOf(x), i));
+  for (const x of b) {
+    const k = keyOf(x);
+    const i = index.get(k);
+    if (i === undefined) {
+      if (out.length >= MAX_FACT_ARRAY) continue;
+      index.set(k, out.length);
+      out.push(structuredClone(x));
+    } else if (counted(x) && counted(out[i])) {
+      (out[i] as { count: number }).count += (x as { count: number }).count;
+    }
+  }
+  return out;
+}
+
+function union(a: string[], b: string[]): string[] {
+  if (!b.length) return a;
+  const s = new Set(a);
+  for (const x of b) s.add(x);
+  return [...s];
+}
+
+function unionBy<T>(a: T[], b: T[], key: (x: T) => string): T[] {
+  const m = new Map<string, T>();
+  for (const x of a) m.set(key(x), x);
+  for (const x of b) if (!m.has(key(x))) m.set(key(x), x);
+  return [...m.values()];
+}
+
+export function emptyObservations(): Observations {
+  return { edges: [], hosts: [], anomalies: [], inputs: [] };
+}
+
+export function emptyHost(address: string, ts = 0): HostFacts {
+  return {
+    address, macs: [], hostnames: [], roles: [], aeTitles: [], hl7Applications: [], modalities: [], software: [],
+    listeningPorts: [], firstSeen: ts, lastSeen: ts,
+  };
+}
