@@ -76,6 +76,7 @@ export interface Asset extends Located {
   hl7Applications: string[];
   /** Path to an SBOM file, relative to the model file. */
   sbom?: string;
+  description?: string;
 }
 
 export interface Partner extends Located {
