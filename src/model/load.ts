@@ -434,7 +434,7 @@ function readZone(r: Reader, item: unknown): Zone | undefined {
 }
 
 const MAC_RE = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(\1[0-9a-f]{2}){4}$/i;
-const CPE_RE = /^cpe:2\.3:[aho\*-](:(?:[^:\\]|\\.)*){10}$/;
+const CPE_RE = /^cpe:2\.3:[aho*-](:(?:[^:\\]|\\.)*){10}$/;
 
 function readAsset(r: Reader, item: unknown): Asset | undefined {
   const node = r.deref(item);
