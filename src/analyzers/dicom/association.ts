@@ -1,0 +1,365 @@
+/**
+ * One DICOM association as seen on the wire (PS3.8 §7.1, §9.3.2-9.3.4):
+ * negotiation items, outcome and the DIMSE operations it carried. Holds only
+ * metadata: AE titles, UIDs, command names and statuses.
+ */
+import type { DicomAePair } from '../../observations/types.ts';
+import { fingerprint, type Software } from './fingerprint.ts';
+import { commandName, isResponse, statusClass, statusHex, type DimseCommand, type StatusClass } from './dimse.ts';
+import { sopClass, sopClassName, transferSyntaxName } from './uids.ts';
+
+export interface PresentationContext {
+  id: number;
+  abstractSyntax?: string;
+  transferSyntaxes: string[];
+  /** A-ASSOCIATE-AC result: 0 acceptance, 1 user rejection, 2 no reason, 3 abstract syntax not supported, 4 transfer syntaxes not supported. */
+  result?: number;
+  acceptedTransferSyntax?: string;
+}
+
+export interface Implementation {
+  classUid?: string;
+  versionName?: string;
+  maxPduLength?: number;
+}
+
+export interface DicomOperation {
+  command: string;
+  /** Who sent the request: the association requestor (scu) or acceptor. */
+  from: 'requestor' | 'acceptor';
+  messageId: number;
+  sopClass?: string;
+  sopClassName?: string;
+  /** Final status, hex ("0x0000"), and its class. */
+  status?: string;
+  result?: StatusClass;
+  /** Pending responses (C-FIND matches, C-MOVE/C-GET progress). */
+  pending: number;
+  queryLevel?: string;
+  moveDestination?: string;
+}
+
+export interface UserIdentity {
+  /** 1 username, 2 username+passcode, 3 Kerberos, 4 SAML, 5 JWT. The values themselves are never read. */
+  type: number;
+  typeName: string;
+  positiveResponseRequested: boolean;
+  /** The acceptor answered with a User Identity AC item (0x59). */
+  serverResponse: boolean;
+}
+
+const IDENTITY_TYPES: Record<number, string> = { 1: 'username', 2: 'username+passcode', 3: 'kerberos', 4: 'saml', 5: 'jwt' };
+
+const REJECT_REASONS: Record<string, string> = {
+  '1:1': 'no reason given', '1:2': 'application context name not supported', '1:3': 'calling AE title not recognized',
+  '1:7': 'called AE title not recognized', '2:1': 'no reason given', '2:2': 'protocol version not supported',
+  '3:1': 'temporary congestion', '3:2': 'local limit exceeded',
+};
+
+/** Operations kept per association; beyond it only the counters grow. */
+const MAX_OPERATIONS = 512;
+const MAX_UID = 64;
+
+export function readAscii(b: Uint8Array, start: number, end: number, max = MAX_UID): string {
+  let s = '';
+  const stop = Math.min(end, start + max);
+  for (let i = start; i < stop; i++) {
+    const c = b[i];
+    if (c === 0) continue;
+    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?';
+  }
+  return s.trim();
+}
+
+function u16(b: Uint8Array, i: number): number {
+  return (b[i] << 8) | b[i + 1];
+}
+
+function u32(b: Uint8Array, i: number): number {
+  return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
+export class Association {
+  readonly ts: number;
+  callingAe = '';
+  calledAe = '';
+  requested = false;
+  outcome: DicomAePair['outcome'] = 'unknown';
+  accepted = false;
+  released: 'no' | 'requested' | 'completed' = 'no';
+  reject?: { result: number; source: number; reason: number; text: string };
+  abort?: { source: number; reason: number; from: 'requestor' | 'acceptor' };
+  readonly contexts = new Map<number, PresentationContext>();
+  requestor: Implementation = {};
+  acceptor: Implementation = {};
+  userIdentity?: UserIdentity;
+  readonly operations: DicomOperation[] = [];
+  /** Requests by command name ("C-STORE"), including those beyond MAX_OPERATIONS. */
+  readonly commands: Record<string, number> = {};
+  /** Final statuses by "C-STORE:success". */
+  readonly statuses: Record<string, number> = {};
+  /** SOP classes of stores, by sender. */
+  readonly storedBy: [Set<string>, Set<string>] = [new Set(), new Set()];
+  dataSetFragments = 0;
+  malformed = 0;
+
+  constructor(ts: number) {
+    this.ts = ts;
+  }
+
+  /** A-ASSOCIATE-RQ (type 1) or -AC (type 2) body, b[start, end) after the 6-byte PDU header. False when malformed. */
+  parseAssociate(type: 1 | 2, b: Uint8Array, start: number, end: number): boolean {
+    if (end - start < 68) return false;
+    if (type === 1) {
+      this.requested = true;
+      this.calledAe = readAscii(b, start + 4, start + 20, 16);
+      this.callingAe = readAscii(b, start + 20, start + 36, 16);
+    } else {
+      this.accepted = true;
+      this.outcome = 'accepted';
+      // The AC echoes both titles; keep the request's, fill them in when the RQ was missed.
+      if (!this.requested) {
+        this.calledAe = readAscii(b, start + 4, start + 20, 16);
+        this.callingAe = readAscii(b, start + 20, start + 36, 16);
+      }
+    }
+    let ok = true;
+    let p = start + 68;
+    while (p + 4 <= end) {
+      const itemType = b[p];
+      const len = u16(b, p + 2);
+      const v = p + 4;
+      const ve = v + len;
+      if (ve > end) return false;
+      switch (itemType) {
+        case 0x10: break;
+        case 0x20: if (type === 1) ok = this.proposed(b, v, ve) && ok; break;
+        case 0x21: if (type === 2) ok = this.acceptedContext(b, v, ve) && ok; break;
+        case 0x50: ok = this.userInfo(type, b, v, ve) && ok; break;
+        default: ok = false; break;
+      }
+      p = ve;
+    }
+    return ok && p === end;
+  }
+
+  private proposed(b: Uint8Array, start: number, end: number): boolean {
+    if (end - start < 4) return false;
+    const id = b[start];
+    const ctx: PresentationContext = this.contexts.get(id) ?? { id, transferSyntaxes: [] };
+    this.contexts.set(id, ctx);
+    let p = start + 4;
+    while (p + 4 <= end) {
+      const t = b[p];
+      const len = u16(b, p + 2);
+      if (p + 4 + len > end) return false;
+      const uid = readAscii(b, p + 4, p + 4 + len);
+      if (t === 0x30) ctx.abstractSyntax = uid;
+      else if (t === 0x40 && ctx.transferSyntaxes.length < 32) ctx.transferSyntaxes.push(uid);
+      p += 4 + len;
+    }
+    return p === end;
+  }
+
+  private acceptedContext(b: Uint8Array, start: number, end: number): boolean {
+    if (end - start < 4) return false;
+    const id = b[start];
+    const ctx: PresentationContext = this.contexts.get(id) ?? { id, transferSyntaxes: [] };
+    this.contexts.set(id, ctx);
+    ctx.result = b[start + 2];
+    let p = start + 4;
+    while (p + 4 <= end) {
+      const len = u16(b, p + 2);
+      if (p + 4 + len > end) return false;
+      if (b[p] === 0x40) ctx.acceptedTransferSyntax = readAscii(b, p + 4, p + 4 + len);
+      p += 4 + len;
+    }
+    return p === end;
+  }
+
+  private userInfo(type: 1 | 2, b: Uint8Array, start: number, end: number): boolean {
+    const impl = type === 1 ? this.requestor : this.acceptor;
+    let p = start;
+    while (p + 4 <= end) {
+      const t = b[p];
+      const len = u16(b, p + 2);
+      const v = p + 4;
+      if (v + len > end) return false;
+      switch (t) {
+        case 0x51: if (len >= 4) impl.maxPduLength = u32(b, v); break;
+        case 0x52: impl.classUid = readAscii(b, v, v + len); break;
+        case 0x55: impl.versionName = readAscii(b, v, v + len, 16); break;
+        case 0x58:
+          // Only the type and the flag: the primary/secondary fields hold credentials.
+          if (len >= 2) {
+            const idType = b[v];
+            this.userIdentity = {
+              type: idType,
+              typeName: IDENTITY_TYPES[idType] ?? `type-${idType}`,
+              positiveResponseRequested: b[v + 1] === 1,
+              serverResponse: this.userIdentity?.serverResponse ?? false,
+            };
+          }
+          break;
+        case 0x59:
+          if (this.userIdentity) this.userIdentity.serverResponse = true;
+          else this.userIdentity = { type: 0, typeName: 'unknown', positiveResponseRequested: true, serverResponse: true };
+          break;
+        default: break;
+      }
+      p = v + len;
+    }
+    return p === end;
+  }
+
+  /** A-ASSOCIATE-RJ body (result, source, reason at offsets 1..3). */
+  parseReject(b: Uint8Array, start: number, end: number): boolean {
+    if (end - start < 4) return false;
+    const result = b[start + 1];
+    const source = b[start + 2];
+    const reason = b[start + 3];
+    this.outcome = 'rejected';
+    this.reject = {
+      result, source, reason,
+      text: `${result === 1 ? 'rejected-permanent' : result === 2 ? 'rejected-transient' : `result ${result}`}: ${REJECT_REASONS[`${source}:${reason}`] ?? `source ${source} reason ${reason}`}`,
+    };
+    return end - start === 4 && (result === 1 || result === 2);
+  }
+
+  parseAbort(fromDir: 0 | 1, b: Uint8Array, start: number, end: number): void {
+    this.outcome = 'aborted';
+    this.abort = {
+      source: end - start >= 4 ? b[start + 2] : -1,
+      reason: end - start >= 4 ? b[start + 3] : -1,
+      from: fromDir === 0 ? 'requestor' : 'acceptor',
+    };
+  }
+
+  transferSyntaxOf(contextId: number): string | undefined {
+    const c = this.contexts.get(contextId);
+    return c?.acceptedTransferSyntax ?? c?.transferSyntaxes[0];
+  }
+
+  /** Folds a DIMSE command; returns the operation it belongs to, if kept. */
+  command(fromDir: 0 | 1, cmd: DimseCommand): DicomOperation | undefined {
+    const name = commandName(cmd.field) ?? `0x${cmd.field.toString(16)}`;
+    if (!isResponse(cmd.field)) {
+      this.commands[name] = (this.commands[name] ?? 0) + 1;
+      if (name === 'C-STORE' && cmd.sopClass && this.storedBy[fromDir].size < 64) this.storedBy[fromDir].add(cmd.sopClass);
+      if (this.operations.length >= MAX_OPERATIONS) return undefined;
+      const op: DicomOperation = {
+        command: name,
+        from: fromDir === 0 ? 'requestor' : 'acceptor',
+        messageId: cmd.messageId,
+        sopClass: cmd.sopClass,
+        sopClassName: cmd.sopClass ? sopClassName(cmd.sopClass) : undefined,
+        pending: 0,
+      };
+      if (cmd.moveDestination) op.moveDestination = cmd.moveDestination;
+      this.operations.push(op);
+      return op;
+    }
+    const cls = cmd.status === undefined ? undefined : statusClass(cmd.status);
+    const op = this.findOpen(name, cmd.messageId, fromDir === 0 ? 'acceptor' : 'requestor');
+    if (cls === 'pending') {
+      if (op) op.pending++;
+      return op;
+    }
+    const key = `${name}:${cls ?? 'no-status'}`;
+    this.statuses[key] = (this.statuses[key] ?? 0) + 1;
+    if (op && cmd.status !== undefined) {
+      op.status = statusHex(cmd.status);
+      op.result = cls;
+    }
+    return op;
+  }
+
+  private findOpen(name: string, messageId: number, from: DicomOperation['from']): DicomOperation | undefined {
+    for (let i = this.operations.length - 1; i >= 0 && i >= this.operations.length - 64; i--) {
+      const op = this.operations[i];
+      if (op.command === name && op.messageId === messageId && op.from === from && op.status === undefined) return op;
+    }
+    return undefined;
+  }
+
+  /** Requestor and acceptor software, from their implementation items. */
+  software(): { requestor?: Software; acceptor?: Software } {
+    return {
+      requestor: fingerprint(this.requestor.classUid, this.requestor.versionName, 'dicom-implementation-rq'),
+      acceptor: fingerprint(this.acceptor.classUid, this.acceptor.versionName, 'dicom-implementation-ac'),
+    };
+  }
+
+  /** SOP classes the association is about: those used by commands, else accepted, else proposed. */
+  sopClasses(): string[] {
+    const used = new Set<string>();
+    for (const op of this.operations) if (op.sopClass && op.command !== 'C-ECHO') used.add(op.sopClass);
+    if (used.size === 0 && this.commands['C-ECHO']) used.add('1.2.840.10008.1.1');
+    if (used.size > 0) return [...used];
+    const accepted: string[] = [];
+    const proposed: string[] = [];
+    for (const c of this.contexts.values()) {
+      if (!c.abstractSyntax) continue;
+      proposed.push(c.abstractSyntax);
+      if (c.result === 0) accepted.push(c.abstractSyntax);
+    }
+    return [...new Set(this.accepted ? accepted : proposed)];
+  }
+
+  /** Modalities implied by what the given side stored. */
+  modalities(fromDir: 0 | 1): string[] {
+    const out = new Set<string>();
+    for (const uid of this.storedBy[fromDir]) {
+      const m = sopClass(uid)?.modality;
+      if (m) out.add(m);
+    }
+    return [...out];
+  }
+
+  toRecord(conn: string, endTs: number): Record<string, unknown> & { log: string; ts: number; conn: string } {
+    const proposed = [];
+    const accepted = [];
+    for (const c of this.contexts.values()) {
+      const info = c.abstractSyntax ? sopClass(c.abstractSyntax) : undefined;
+      proposed.push({
+        id: c.id,
+        abstractSyntax: c.abstractSyntax,
+        name: c.abstractSyntax ? sopClassName(c.abstractSyntax) : undefined,
+        transferSyntaxes: c.transferSyntaxes.map(transferSyntaxName),
+      });
+      if (c.result === 0) {
+        accepted.push({
+          id: c.id,
+          abstractSyntax: c.abstractSyntax,
+          name: c.abstractSyntax ? sopClassName(c.abstractSyntax) : undefined,
+          modality: info?.modality,
+          transferSyntax: c.acceptedTransferSyntax ? transferSyntaxName(c.acceptedTransferSyntax) : undefined,
+        });
+      }
+    }
+    const sw = this.software();
+    return {
+      log: 'dicom',
+      ts: this.ts,
+      conn,
+      durationMs: Math.max(0, endTs - this.ts),
+      callingAe: this.callingAe,
+      calledAe: this.calledAe,
+      outcome: this.outcome,
+      accepted: this.accepted,
+      released: this.released,
+      reject: this.reject,
+      abort: this.abort,
+      proposedContexts: proposed,
+      acceptedContexts: accepted,
+      requestor: { ...this.requestor, software: sw.requestor },
+      acceptor: { ...this.acceptor, software: sw.acceptor },
+      userIdentity: this.userIdentity,
+      commands: this.commands,
+      statuses: this.statuses,
+      operations: this.operations,
+      dataSetFragments: this.dataSetFragments,
+      malformed: this.malformed,
+    };
+  }
+}

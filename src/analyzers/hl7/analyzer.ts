@@ -1,0 +1,26 @@
+/**
+ * The HL7 v2/MLLP analyzer: claims a connection whose first bytes are an
+ * MLLP start block followed by an MSH (or a batch header), on any port.
+ */
+import type { ConnectionInfo, Direction, StreamAnalyzer } from '../../decoders/analyzer.ts';
+import { Hl7Parser } from './parser.ts';
+
+/** VT then "MSH", "BHS" or "FHS" and a field separator that is not alphanumeric. */
+export function looksLikeMllp(b: Uint8Array): boolean {
+  if (b.length < 5 || b[0] !== 0x0b) return false;
+  const id = String.fromCharCode(b[1], b[2], b[3]);
+  if (id !== 'MSH' && id !== 'BHS' && id !== 'FHS') return false;
+  const sep = b[4];
+  return sep > 0x20 && sep < 0x7f && !/[A-Za-z0-9]/.test(String.fromCharCode(sep));
+}
+
+export const hl7Analyzer: StreamAnalyzer = {
+  name: 'hl7',
+  protocol: 'hl7',
+  detect(_dir: Direction, firstBytes: Uint8Array, _conn: ConnectionInfo): boolean {
+    return looksLikeMllp(firstBytes);
+  },
+  create(conn, sink) {
+    return new Hl7Parser(conn, sink);
+  },
+};
