@@ -61,7 +61,7 @@ export class DecodedPacket {
 export function decodePacket(linktype: number, buf: Uint8Array, off: number, len: number, d: DecodedPacket): number {
   const end = off + len;
   d.macOff = -1;
-  let etype = 0;
+  let etype: number;
   let o = off;
   switch (linktype) {
     case LINKTYPE_ETHERNET: {

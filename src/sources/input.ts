@@ -5,8 +5,9 @@
  * NetFlow/IPFIX export payloads) are read by pluggable readers that return
  * Observations directly.
  *
- * A reader plugs in by existing: src/sources/<name>.ts for each name in
- * READER_MODULES, exporting `inputReader: InputReader`. No list to edit
+ * A reader plugs in by existing: src/sources/<name>.ts or
+ * src/sources/<name>/index.ts for each name in READER_MODULES, exporting
+ * `inputReader: InputReader`. No list to edit
  * elsewhere, and sources stay free of imports from higher layers.
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -61,8 +62,8 @@ export async function inputReaders(): Promise<InputReader[]> {
   if (readersCache) return readersCache;
   const out: InputReader[] = [];
   for (const m of READER_MODULES) {
-    const file = join(HERE, `${m}.ts`);
-    if (!existsSync(file)) continue;
+    const file = [join(HERE, `${m}.ts`), join(HERE, m, 'index.ts')].find((f) => existsSync(f));
+    if (!file) continue;
     const mod = (await import(pathToFileURL(file).href)) as { inputReader?: InputReader };
     if (mod.inputReader) out.push(mod.inputReader);
   }
@@ -172,7 +173,7 @@ export async function sniffInput(input: OpenedInput): Promise<{ format: SniffedF
     return { format: h[0] === 0x0a && h[1] === 0x0d && h[2] === 0x0d && h[3] === 0x0a ? 'pcapng' : 'pcap' };
   }
   for (const r of await inputReaders()) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = r.sniff(h);
     } catch {
