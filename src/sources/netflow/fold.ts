@@ -1,0 +1,185 @@
+/**
+ * Folds connection summaries from payload-less flow sources (NetFlow/IPFIX
+ * records, Zeek conn.log lines) into Observations: one FlowEdge per
+ * initiator -> service:port, with the application protocol guessed from
+ * well-known ports when no content decided it.
+ */
+import { edgeKey, type AppProtocol, type FlowEdge, type HostFacts, type L4 } from '../../observations/types.ts';
+
+/** Ports registered or conventional for the protocols Wardline knows (healthcare-security reference, §ports). */
+const TCP_PORTS = new Map<number, AppProtocol>([
+  [104, 'dicom'], [11112, 'dicom'], [4242, 'dicom'], [2762, 'dicom-tls'], [2575, 'hl7'],
+  [443, 'tls'], [80, 'http'], [8080, 'http'], [8042, 'http'], [53, 'dns'],
+]);
+const UDP_PORTS = new Map<number, AppProtocol>([[53, 'dns']]);
+
+export function protocolForPort(transport: L4, port: number): AppProtocol | undefined {
+  if (transport === 'tcp') return TCP_PORTS.get(port);
+  if (transport === 'udp') return UDP_PORTS.get(port);
+  return undefined;
+}
+
+export function transportOf(ipProto: number): L4 {
+  return ipProto === 6 ? 'tcp' : ipProto === 17 ? 'udp' : ipProto === 1 || ipProto === 58 ? 'icmp' : 'other';
+}
+
+const ENCRYPTED = new Set<AppProtocol>(['tls', 'dicom-tls', 'hl7-tls']);
+/** Protocols whose payloads carry patient data by nature. */
+const PHI = new Set<AppProtocol>(['dicom', 'dicom-tls', 'hl7', 'hl7-tls', 'fhir', 'dicomweb']);
+
+/** A flow is a new session when it starts this long after the last one on the same client port ended. */
+const SESSION_GAP_MS = 120_000;
+
+/** One connection summary; callers may reuse the object between `add` calls. */
+export interface ConnSample {
+  src: string;
+  srcPort: number;
+  dst: string;
+  dstPort: number;
+  transport: L4;
+  bytes: number;
+  packets: number;
+  /** Epoch ms, NaN when unknown. */
+  first: number;
+  last: number;
+  /** Protocol decided by content (Zeek's service field); undefined to guess from the port. */
+  contentProtocol?: AppProtocol;
+  /** src is known to be the initiator (Zeek orig, bidirectional NSEL/IPFIX): never flip by port. */
+  initiatorKnown: boolean;
+  /** The service side was seen answering (this is a reply record, or reverse counters > 0). */
+  answered: boolean;
+  /** Count exactly one session for this sample (a Zeek connection); otherwise sessions are told apart by client port and time. */
+  oneSession: boolean;
+}
+
+export function createConnSample(): ConnSample {
+  return {
+    src: '', srcPort: 0, dst: '', dstPort: 0, transport: 'tcp', bytes: 0, packets: 0,
+    first: NaN, last: NaN, contentProtocol: undefined, initiatorKnown: false, answered: false, oneSession: false,
+  };
+}
+
+interface EdgeState {
+  edge: FlowEdge;
+  /** Client port -> end of the last session seen on it, for session counting. */
+  clients: Map<number, number>;
+  answered: boolean;
+}
+
+export class FlowFolder {
+  readonly #edges = new Map<string, EdgeState>();
+  readonly #hosts = new Map<string, HostFacts>();
+  readonly #source: string;
+  samples = 0;
+
+  constructor(source: string) {
+    this.#source = source;
+  }
+
+  add(s: ConnSample): void {
+    this.samples++;
+    let client = s.src;
+    let clientPort = s.srcPort;
+    let server = s.dst;
+    let port = s.dstPort;
+    const ported = s.transport === 'tcp' || s.transport === 'udp';
+    let reply = false;
+    if (ported && !s.initiatorKnown && this.#serviceIsSource(s)) {
+      client = s.dst;
+      clientPort = s.dstPort;
+      server = s.src;
+      port = s.srcPort;
+      reply = true;
+    }
+    if (!ported) {
+      clientPort = 0;
+      port = 0;
+    }
+    const guessed = ported ? protocolForPort(s.transport, port) : undefined;
+    const protocol: AppProtocol = s.contentProtocol ?? guessed ?? 'unknown';
+    const protocolFrom = s.contentProtocol ? 'content' : guessed ? 'port' : 'none';
+    const key = edgeKey({ src: client, dst: server, transport: s.transport, dport: port, protocol });
+    let st = this.#edges.get(key);
+    if (!st) {
+      st = {
+        edge: {
+          src: client, dst: server, transport: s.transport, dport: port, protocol, protocolFrom,
+          bytes: 0, packets: 0, sessions: 0, firstSeen: NaN, lastSeen: NaN,
+          encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
+        },
+        clients: new Map(),
+        answered: false,
+      };
+      this.#edges.set(key, st);
+    }
+    const e = st.edge;
+    e.bytes += s.bytes;
+    e.packets += s.packets;
+    if (s.first === s.first && !(e.firstSeen <= s.first)) e.firstSeen = s.first;
+    const last = s.last === s.last ? s.last : s.first;
+    if (last === last && !(e.lastSeen >= last)) e.lastSeen = last;
+    if (reply || s.answered) st.answered = true;
+    if (s.oneSession) {
+      e.sessions++;
+    } else {
+      const prevEnd = st.clients.get(clientPort);
+      const start = s.first === s.first ? s.first : NaN;
+      if (prevEnd === undefined || (start === start && prevEnd === prevEnd && start > prevEnd + SESSION_GAP_MS)) e.sessions++;
+      const end = last === last ? last : NaN;
+      if (prevEnd === undefined || !(prevEnd >= end)) st.clients.set(clientPort, end);
+    }
+    this.#touch(client, s.first, last);
+    this.#touch(server, s.first, last);
+  }
+
+  /** The source side is the service: its port is well known and the destination's is not, or it is the lower port. */
+  #serviceIsSource(s: ConnSample): boolean {
+    const dstKnown = protocolForPort(s.transport, s.dstPort) !== undefined;
+    const srcKnown = protocolForPort(s.transport, s.srcPort) !== undefined;
+    if (dstKnown !== srcKnown) return srcKnown;
+    return s.srcPort < s.dstPort;
+  }
+
+  #touch(address: string, first: number, last: number): void {
+    let h = this.#hosts.get(address);
+    if (!h) {
+      h = {
+        address, macs: [], hostnames: [], roles: [], aeTitles: [], hl7Applications: [], modalities: [], software: [],
+        listeningPorts: [], firstSeen: NaN, lastSeen: NaN,
+      };
+      this.#hosts.set(address, h);
+    }
+    if (first === first && !(h.firstSeen <= first)) h.firstSeen = first;
+    if (last === last && !(h.lastSeen >= last)) h.lastSeen = last;
+  }
+
+  get edgeCount(): number {
+    return this.#edges.size;
+  }
+
+  /** Snapshot of the edges and hosts so far (sorted, unknown times as 0). */
+  result(): { edges: FlowEdge[]; hosts: HostFacts[] } {
+    const edges: FlowEdge[] = [];
+    const hosts = new Map<string, HostFacts>();
+    for (const [a, h] of this.#hosts) {
+      hosts.set(a, { ...h, listeningPorts: [], firstSeen: h.firstSeen === h.firstSeen ? h.firstSeen : 0, lastSeen: h.lastSeen === h.lastSeen ? h.lastSeen : 0 });
+    }
+    for (const st of this.#edges.values()) {
+      const e = st.edge;
+      edges.push({
+        ...e, facts: {}, sources: [...e.sources],
+        sessions: Math.max(1, e.sessions),
+        firstSeen: e.firstSeen === e.firstSeen ? e.firstSeen : 0,
+        lastSeen: e.lastSeen === e.lastSeen ? e.lastSeen : 0,
+      });
+      const server = hosts.get(e.dst);
+      if (st.answered && server && e.dport > 0 && !server.listeningPorts.some((l) => l.transport === e.transport && l.port === e.dport)) {
+        server.listeningPorts.push({ transport: e.transport, port: e.dport, protocol: e.protocol });
+      }
+    }
+    edges.sort((a, b) => (edgeKey(a) < edgeKey(b) ? -1 : 1));
+    const hostList = [...hosts.values()].sort((a, b) => (a.address < b.address ? -1 : 1));
+    for (const h of hostList) h.listeningPorts.sort((a, b) => a.port - b.port);
+    return { edges, hosts: hostList };
+  }
+}

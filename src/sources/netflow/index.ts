@@ -1,0 +1,201 @@
+/**
+ * NetFlow v5 / v9 / IPFIX as a discovery source: raw export payload files
+ * (one datagram each, IPFIX messages may be concatenated) and pcaps of export
+ * traffic. Both reduce to Observations through the flow folder.
+ *
+ * For live collection (the monitor) use NetflowDecoder directly with a
+ * long-lived TemplateCache, and FlowFolder or your own aggregation.
+ */
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Observations } from '../../observations/types.ts';
+import { AnomalyLog } from './anomalies.ts';
+import { NetflowDecoder } from './decoder.ts';
+import { FlowFolder, createConnSample, transportOf } from './fold.ts';
+import { PcapUdpWalker, isPcap } from './pcap-walk.ts';
+import { dstAddress, srcAddress, type FlowRecord } from './record.ts';
+import { looksLikeExport } from './sniff.ts';
+import { TemplateCache } from './template.ts';
+
+export { NetflowDecoder, type DecoderHooks, type DecoderStats } from './decoder.ts';
+export { TemplateCache, type TemplateEvent } from './template.ts';
+export { FlowFolder, createConnSample, protocolForPort, transportOf, type ConnSample } from './fold.ts';
+export { createFlowRecord, srcAddress, dstAddress, type FlowRecord } from './record.ts';
+export { looksLikeExport } from './sniff.ts';
+export { PcapUdpWalker, isPcap } from './pcap-walk.ts';
+
+export interface NetflowReadOptions {
+  /** Exporter name for raw payload files, which carry no address; files sharing it share templates. */
+  exporter?: string;
+  /** Template cache shared across inputs, so a template file can precede its data file. */
+  cache?: TemplateCache;
+  /** Name for locations and `inputs[].path` when reading a stream. */
+  name?: string;
+  /** Also keep every decoded record (tests, debugging); copies each record. */
+  keepRecords?: boolean;
+}
+
+export interface NetflowReadResult extends Observations {
+  records?: FlowRecord[];
+}
+
+/**
+ * True for the first bytes of a raw NetFlow/IPFIX export payload file.
+ * Pcaps of export traffic are recognised by `sniffExportPcap`.
+ */
+export function sniff(firstBytes: Uint8Array): boolean {
+  return looksLikeExport(firstBytes, true);
+}
+
+/** True when the first UDP datagram within `firstBytes` of a pcap/pcapng is NetFlow/IPFIX export. */
+export function sniffExportPcap(firstBytes: Uint8Array): boolean {
+  if (!isPcap(firstBytes)) return false;
+  let found = false;
+  let seen = false;
+  const w = new PcapUdpWalker((d) => {
+    if (seen) return;
+    seen = true;
+    found = looksLikeExport(d.payload);
+  });
+  w.push(firstBytes);
+  return found;
+}
+
+const MAX_RAW_BYTES = 64 * 1024 * 1024;
+
+async function* chunks(input: string | Readable | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  const src = typeof input === 'string' ? createReadStream(input) : input;
+  for await (const c of src as AsyncIterable<Uint8Array | string>) yield typeof c === 'string' ? Buffer.from(c) : c;
+}
+
+/** Reads one input; never throws on bad content (anomalies instead), only on unreadable files. */
+export async function readNetflow(input: string | Readable | AsyncIterable<Uint8Array>, opts: NetflowReadOptions = {}): Promise<NetflowReadResult> {
+  const name = opts.name ?? (typeof input === 'string' ? input : 'stdin');
+  const folder = new FlowFolder('netflow');
+  const anomalies = new AnomalyLog();
+  const kept: FlowRecord[] | undefined = opts.keepRecords ? [] : undefined;
+  const sample = createConnSample();
+  const decoder = new NetflowDecoder({
+    onRecord(r) {
+      if (kept) kept.push({ ...r, srcV6: r.srcV6.slice(), dstV6: r.dstV6.slice() });
+      if (r.family === 0) return;
+      foldRecord(folder, sample, r);
+    },
+  }, { cache: opts.cache ?? new TemplateCache(), anomalies });
+  decoder.file = basename(name);
+  const warnings: string[] = [];
+  let fileBytes = 0;
+  let format = 'netflow';
+  let walker: PcapUdpWalker | undefined;
+  let raw: Uint8Array[] | undefined;
+  let rawLen = 0;
+  let otherUdp = 0;
+  for await (const c of chunks(input)) {
+    fileBytes += c.length;
+    if (!walker && !raw) {
+      if (isPcap(c)) {
+        format = 'netflow-pcap';
+        decoder.unit = 'frame';
+        walker = new PcapUdpWalker((d) => {
+          if (!looksLikeExport(d.payload)) {
+            otherUdp++;
+            return;
+          }
+          decoder.datagramNo = d.frame - 1;
+          decoder.decode(d.payload, d.src, d.ts);
+        });
+      } else raw = [];
+    }
+    if (walker) walker.push(c);
+    else if (raw) {
+      if (rawLen + c.length > MAX_RAW_BYTES) {
+        warnings.push(`raw export file larger than ${MAX_RAW_BYTES} bytes; the rest was not read`);
+        break;
+      }
+      raw.push(c);
+      rawLen += c.length;
+    }
+  }
+  if (walker) {
+    walker.end();
+    for (const p of walker.problems) anomalies.add(p.kind, p.message, `${decoder.file}:frame ${p.frame}`);
+    if (walker.format === 'bad') warnings.push('not a readable pcap/pcapng capture');
+    if (otherUdp > 0) warnings.push(`${otherUdp} UDP datagrams were not NetFlow/IPFIX export and were skipped`);
+  } else if (raw) {
+    decodeRaw(decoder, Buffer.concat(raw, rawLen), opts.exporter ?? 'file');
+  }
+  const st = decoder.stats;
+  if (st.maxSampling > 1) warnings.push(`sampled export (up to 1 in ${st.maxSampling} packets): byte and packet counts are as exported, not scaled up`);
+  if (st.missingTemplate > 0) warnings.push(`${st.missingTemplate} data sets had no template yet and were skipped`);
+  const { edges, hosts } = folder.result();
+  const result: NetflowReadResult = {
+    edges,
+    hosts,
+    anomalies: anomalies.list(),
+    inputs: [{ path: name, format, packets: st.datagrams, records: st.records, bytes: fileBytes, warnings }],
+  };
+  if (kept) result.records = kept;
+  return result;
+}
+
+/**
+ * Several inputs with one template cache (template and data files of one
+ * exporter), merged into one Observations.
+ */
+export async function readNetflowFiles(paths: string[], opts: NetflowReadOptions = {}): Promise<NetflowReadResult> {
+  const cache = opts.cache ?? new TemplateCache();
+  const merged: NetflowReadResult = { edges: [], hosts: [], anomalies: [], inputs: [] };
+  const folder = new FlowFolder('netflow');
+  const sample = createConnSample();
+  const records: FlowRecord[] = [];
+  for (const p of paths) {
+    const r = await readNetflow(p, { ...opts, cache, keepRecords: true });
+    for (const rec of r.records ?? []) {
+      if (opts.keepRecords) records.push(rec);
+      if (rec.family !== 0) foldRecord(folder, sample, rec);
+    }
+    merged.anomalies.push(...r.anomalies);
+    merged.inputs.push(...r.inputs);
+  }
+  const { edges, hosts } = folder.result();
+  merged.edges = edges;
+  merged.hosts = hosts;
+  if (opts.keepRecords) merged.records = records;
+  return merged;
+}
+
+function decodeRaw(decoder: NetflowDecoder, b: Uint8Array, exporter: string): void {
+  if (b.length >= 2 && ((b[0] << 8) | b[1]) === 5) {
+    // v5 datagrams have a computable length, so concatenated payloads split cleanly.
+    let off = 0;
+    while (off + 24 <= b.length) {
+      const count = (b[off + 2] << 8) | b[off + 3];
+      const len = 24 + count * 48;
+      const next = off + len <= b.length && b.length - (off + len) >= 24 && ((b[off + len] << 8) | b[off + len + 1]) === 5 ? off + len : b.length;
+      decoder.decode(b.subarray(off, next), exporter);
+      off = next;
+    }
+    return;
+  }
+  // IPFIX messages carry their length and the decoder walks consecutive ones; v9 has none, so one datagram per file.
+  decoder.decode(b, exporter);
+}
+
+/** One flow record into the folder; bidirectional records name their initiator, unidirectional ones are folded by port. */
+export function foldRecord(folder: FlowFolder, s: ReturnType<typeof createConnSample>, r: FlowRecord): void {
+  s.src = srcAddress(r);
+  s.dst = dstAddress(r);
+  s.srcPort = r.srcPort;
+  s.dstPort = r.dstPort;
+  s.transport = transportOf(r.protocol);
+  s.bytes = r.bytes + (r.reverseBytes > 0 ? r.reverseBytes : 0);
+  s.packets = r.packets + (r.reversePackets > 0 ? r.reversePackets : 0);
+  s.first = r.firstMs;
+  s.last = r.lastMs;
+  s.contentProtocol = undefined;
+  s.initiatorKnown = r.reverseBytes >= 0 || r.reversePackets >= 0;
+  s.answered = r.reverseBytes > 0 || r.reversePackets > 0;
+  s.oneSession = false;
+  folder.add(s);
+}
