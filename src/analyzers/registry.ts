@@ -5,7 +5,10 @@
 import type { DatagramAnalyzer, StreamAnalyzer } from '../decoders/analyzer.ts';
 import { dicomAnalyzer } from './dicom/analyzer.ts';
 import { hl7Analyzer } from './hl7/analyzer.ts';
+import { httpAnalyzer } from './http/analyzer.ts';
+import { tlsAnalyzer } from './tls/analyzer.ts';
+import { dnsAnalyzer, dnsTcpAnalyzer } from './dns/analyzer.ts';
 
-export const streamAnalyzers: StreamAnalyzer[] = [dicomAnalyzer, hl7Analyzer];
+export const streamAnalyzers: StreamAnalyzer[] = [dicomAnalyzer, hl7Analyzer, tlsAnalyzer, httpAnalyzer, dnsTcpAnalyzer];
 
-export const datagramAnalyzers: DatagramAnalyzer[] = [];
+export const datagramAnalyzers: DatagramAnalyzer[] = [dnsAnalyzer];
