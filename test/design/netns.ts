@@ -1,0 +1,102 @@
+/**
+ * A router namespace with one point-to-point veth per host namespace: each
+ * host keeps its real model address (/32) and routes everything through the
+ * router, so the router's forward hook sees every cross-zone flow, exactly
+ * where a zone firewall sits. Names carry the `wl-design-` prefix.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+
+export const PREFIX = 'wl-design-';
+const GW = '169.254.77.1';
+
+export interface Host {
+  name: string;
+  address: string;
+}
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function nsName(host: string): string {
+  return `${PREFIX}${host}`;
+}
+
+/** Removes our namespaces left over from an interrupted run (ours only: the prefix). */
+export function cleanupStale(): void {
+  const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  for (const line of list.split('\n')) {
+    const name = line.split(' ')[0];
+    if (name.startsWith(PREFIX)) {
+      try { ip('netns', 'del', name); } catch { /* already gone */ }
+    }
+  }
+}
+
+export class Topology {
+  readonly router = nsName('rt');
+  readonly hosts: Host[];
+  private readonly children: ChildProcess[] = [];
+
+  constructor(hosts: Host[]) {
+    this.hosts = hosts;
+  }
+
+  build(): void {
+    cleanupStale();
+    ip('netns', 'add', this.router);
+    this.exec(this.router, 'ip', 'link', 'set', 'lo', 'up');
+    this.exec(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
+    this.hosts.forEach((h, i) => {
+      const ns = nsName(h.name);
+      const r = `wdr${i}`;
+      const l = `wdh${i}`;
+      ip('netns', 'add', ns);
+      ip('link', 'add', r, 'netns', this.router, 'type', 'veth', 'peer', 'name', l, 'netns', ns);
+      this.exec(ns, 'ip', 'link', 'set', 'lo', 'up');
+      this.exec(ns, 'ip', 'addr', 'add', `${h.address}/32`, 'dev', l);
+      this.exec(ns, 'ip', 'link', 'set', l, 'up');
+      this.exec(ns, 'ip', 'route', 'add', GW, 'dev', l);
+      this.exec(ns, 'ip', 'route', 'add', 'default', 'via', GW, 'dev', l, 'onlink');
+      this.exec(this.router, 'ip', 'addr', 'add', `${GW}/32`, 'dev', r);
+      this.exec(this.router, 'ip', 'link', 'set', r, 'up');
+      this.exec(this.router, 'ip', 'route', 'add', `${h.address}/32`, 'dev', r);
+    });
+  }
+
+  exec(ns: string, cmd: string, ...args: string[]): string {
+    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  execInput(ns: string, input: string, cmd: string, ...args: string[]): string {
+    return execFileSync('ip', ['netns', 'exec', ns, cmd, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  /** A long-running process in a host namespace, stopped by teardown. */
+  background(host: string, cmd: string, ...args: string[]): ChildProcess {
+    const c = spawn('ip', ['netns', 'exec', nsName(host), cmd, ...args], { stdio: 'ignore' });
+    this.children.push(c);
+    return c;
+  }
+
+  /** Runs a command in a host namespace; resolves with its exit code (never rejects). */
+  run(host: string, cmd: string, args: string[], input?: string, timeoutMs = 8000): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve) => {
+      const c = spawn('ip', ['netns', 'exec', nsName(host), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      c.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
+      c.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, stdout: out }); });
+      c.stdin.end(input ?? '');
+    });
+  }
+
+  teardown(): void {
+    for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const h of this.hosts) {
+      try { ip('netns', 'del', nsName(h.name)); } catch { /* gone */ }
+    }
+    try { ip('netns', 'del', this.router); } catch { /* gone */ }
+  }
+}
