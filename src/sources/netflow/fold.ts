@@ -46,8 +46,10 @@ export interface ConnSample {
   contentProtocol?: AppProtocol;
   /** src is known to be the initiator (Zeek orig, bidirectional NSEL/IPFIX): never flip by port. */
   initiatorKnown: boolean;
-  /** The service side was seen answering (this is a reply record, or reverse counters > 0). */
+  /** The service side was seen answering (reverse counters > 0, or Zeek saw responder packets). */
   answered: boolean;
+  /** Cumulative TCP flags of a unidirectional record, -1 when unknown; a reply of only RST means a closed port. */
+  tcpFlags: number;
   /** Count exactly one session for this sample (a Zeek connection); otherwise sessions are told apart by client port and time. */
   oneSession: boolean;
 }
@@ -55,7 +57,7 @@ export interface ConnSample {
 export function createConnSample(): ConnSample {
   return {
     src: '', srcPort: 0, dst: '', dstPort: 0, transport: 'tcp', bytes: 0, packets: 0,
-    first: NaN, last: NaN, contentProtocol: undefined, initiatorKnown: false, answered: false, oneSession: false,
+    first: NaN, last: NaN, contentProtocol: undefined, initiatorKnown: false, answered: false, tcpFlags: -1, oneSession: false,
   };
 }
 
@@ -118,7 +120,7 @@ export class FlowFolder {
     if (s.first === s.first && !(e.firstSeen <= s.first)) e.firstSeen = s.first;
     const last = s.last === s.last ? s.last : s.first;
     if (last === last && !(e.lastSeen >= last)) e.lastSeen = last;
-    if (reply || s.answered) st.answered = true;
+    if (s.answered || (reply && !(s.transport === 'tcp' && s.tcpFlags > 0 && s.tcpFlags & 4 && !(s.tcpFlags & 2)))) st.answered = true;
     if (s.oneSession) {
       e.sessions++;
     } else {

@@ -196,6 +196,7 @@ export function foldRecord(folder: FlowFolder, s: ReturnType<typeof createConnSa
   s.contentProtocol = undefined;
   s.initiatorKnown = r.reverseBytes >= 0 || r.reversePackets >= 0;
   s.answered = r.reverseBytes > 0 || r.reversePackets > 0;
+  s.tcpFlags = r.protocol === 6 ? r.tcpFlags : -1;
   s.oneSession = false;
   folder.add(s);
 }

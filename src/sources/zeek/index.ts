@@ -64,7 +64,9 @@ export function foldConn(folder: FlowFolder, s: ConnSample, c: ZeekConn): void {
   s.last = (c.ts + (c.duration === c.duration ? c.duration : 0)) * 1000;
   s.contentProtocol = protocolForService(c.service);
   s.initiatorKnown = true;
-  s.answered = c.respPkts > 0 || c.respBytes > 0;
+  // REJ: the responder refused (TCP RST to the SYN); the port is not listening.
+  s.answered = (c.respPkts > 0 || c.respBytes > 0) && c.connState !== 'REJ';
+  s.tcpFlags = -1;
   s.oneSession = true;
   folder.add(s);
 }
