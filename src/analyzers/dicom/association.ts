@@ -98,7 +98,7 @@ export class Association {
   readonly commands: Record<string, number> = {};
   /** Final statuses by "C-STORE:success". */
   readonly statuses: Record<string, number> = {};
-  /** SOP classes of stores, by sender. */
+  /** SOP classes of stores (not C-MOVE sub-operations), by sender. */
   readonly storedBy: [Set<string>, Set<string>] = [new Set(), new Set()];
   dataSetFragments = 0;
   malformed = 0;
@@ -245,7 +245,8 @@ export class Association {
     const name = commandName(cmd.field) ?? `0x${cmd.field.toString(16)}`;
     if (!isResponse(cmd.field)) {
       this.commands[name] = (this.commands[name] ?? 0) + 1;
-      if (name === 'C-STORE' && cmd.sopClass && this.storedBy[fromDir].size < 64) this.storedBy[fromDir].add(cmd.sopClass);
+      // Stores made for a C-MOVE come from an archive, not from the modality that made the images.
+      if (name === 'C-STORE' && cmd.sopClass && !cmd.moveSubOperation && this.storedBy[fromDir].size < 64) this.storedBy[fromDir].add(cmd.sopClass);
       if (this.operations.length >= MAX_OPERATIONS) return undefined;
       const op: DicomOperation = {
         command: name,

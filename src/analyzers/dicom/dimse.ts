@@ -16,6 +16,8 @@ export interface DimseCommand {
   status?: number;
   /** Move Destination (0000,0600), C-MOVE-RQ only. */
   moveDestination?: string;
+  /** Move Originator AE Title (0000,1030) present: a C-MOVE sub-operation, sent by an archive. */
+  moveSubOperation: boolean;
   /** Command Data Set Type (0000,0800): 0x0101 means no data set follows. */
   hasDataSet: boolean;
 }
@@ -72,6 +74,7 @@ export function parseCommandSet(b: Uint8Array, start: number, end: number): Dims
   let status: number | undefined;
   let moveDestination: string | undefined;
   let dataSetType = 0x0101;
+  let moveSub = false;
   let p = start;
   while (p + 8 <= end) {
     const group = b[p] | (b[p + 1] << 8);
@@ -91,6 +94,7 @@ export function parseCommandSet(b: Uint8Array, start: number, end: number): Dims
       case 0x0600: moveDestination = ascii(b, v, v + len); break;
       case 0x0800: dataSetType = u16; break;
       case 0x0900: status = u16; break;
+      case 0x1030: moveSub = true; break;
       default: break;
     }
   }
@@ -101,6 +105,7 @@ export function parseCommandSet(b: Uint8Array, start: number, end: number): Dims
     messageId: isResponse(field) ? responded : messageId,
     status,
     moveDestination,
+    moveSubOperation: moveSub,
     hasDataSet: dataSetType !== 0x0101,
   };
 }

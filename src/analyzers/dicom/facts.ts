@@ -20,7 +20,7 @@ export function emptyDicomFacts(): DicomEdgeFacts {
 
 function addSoftware(h: HostFacts, sw: Software | undefined): void {
   if (!sw) return;
-  const same = h.software.find((x) => x.product === sw.product && x.version === sw.version && x.source === sw.source);
+  const same = h.software.find((x) => x.product === sw.product && x.version === sw.version);
   if (!same && h.software.length < 32) h.software.push(sw);
 }
 

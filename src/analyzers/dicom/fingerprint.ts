@@ -27,6 +27,7 @@ const RULES: Rule[] = [
   { product: 'pydicom', uidPrefix: '1.2.826.0.1.3680043.8.498.', name: /^PYDICOM\s*([\d.]+)?/i },
   { product: 'GDCM', uidPrefix: '1.2.826.0.1.3680043.2.1143.', name: /^GDCM\s*([\d.]+)?/i },
   { vendor: 'Merge Healthcare', product: 'MergeCOM-3', uidPrefix: '2.16.840.1.113669.', name: /^MergeCOM-?3?[_\s-]*([\d.]+)?/i },
+  { product: 'go-dicom', uidPrefix: '1.2.826.0.1.3680043.9.7133', name: /^GODICOM[_-]?([\d_.]+)?/i },
   { product: 'ClearCanvas', name: /^ClearCanvas\s*([\d.]+)?/i },
   { product: 'Orthanc', name: /^Orthanc\s*([\d.]+)?/i },
   { vendor: 'Philips', product: 'Philips', uidPrefix: '1.3.46.670589.', vendorOnly: true },
@@ -38,7 +39,8 @@ const RULES: Rule[] = [
 ];
 
 /** "367" -> "3.6.7", "3610" -> "3.6.10" (DCMTK numbers its versions major.minor.patch). */
-function digitsToVersion(d: string): string {
+function digitsToVersion(raw: string): string {
+  const d = raw.replace(/_/g, '.');
   if (d.includes('.')) return d;
   if (d.length === 3) return `${d[0]}.${d[1]}.${d[2]}`;
   if (d.length === 4) return `${d[0]}.${d[1]}.${d.slice(2)}`;
@@ -60,7 +62,8 @@ export function fingerprint(classUid: string | undefined, versionName: string | 
     const uidHit = !!(classUid && r.uidPrefix && classUid.startsWith(r.uidPrefix));
     const m = versionName && r.name ? r.name.exec(versionName) : null;
     if (!uidHit && !m) continue;
-    if (r.vendorOnly) return { vendor: r.vendor, product: r.product, source, confidence: 'low' };
+    // An organisation root says who made it; the version name, if any, is the best product hint.
+    if (r.vendorOnly) return { vendor: r.vendor, product: versionName || r.product, source, confidence: 'low' };
     let version = m?.[1] ? digitsToVersion(m[1]) : undefined;
     if (!version && uidHit && classUid && r.uidPrefix) version = versionFromUid(classUid, r.uidPrefix);
     return { vendor: r.vendor, product: r.product, version, source, confidence: uidHit && m ? 'high' : 'medium' };

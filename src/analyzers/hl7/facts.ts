@@ -93,9 +93,8 @@ export function foldMessage(m: Hl7Message, conn: ConnectionInfo, dir: Direction,
   addUnique(sender.hl7Applications, appName(h.sendingApplication, h.sendingFacility));
   if (!ack) {
     addUnique(sender.roles, 'hl7-sender');
-    const receiver = sink.host(receiverAddr);
-    addUnique(receiver.roles, 'hl7-receiver');
-    addUnique(receiver.hl7Applications, appName(h.receivingApplication, h.receivingFacility));
+    // MSH-5/6 name the logical receiver, often behind an interface engine: not a fact about this host.
+    addUnique(sink.host(receiverAddr).roles, 'hl7-receiver');
   }
   if (dir === 1 || !ack) {
     const server = sink.host(conn.server);

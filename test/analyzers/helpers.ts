@@ -1,0 +1,198 @@
+/**
+ * A small harness for analyzer tests: TCP streams out of a capture (tshark's
+ * "follow" output, one run for all streams), a sink that aggregates records,
+ * edge facts and host facts the way the pipeline does, and helpers to feed
+ * byte streams to an analyzer in arbitrary chunkings.
+ */
+import { execFileSync } from 'node:child_process';
+import type { AnalyzerSink, ConnectionInfo, Direction, StreamAnalyzer } from '../../src/decoders/analyzer.ts';
+import type { AppProtocol, EdgeFacts, HostFacts, ProtocolRecord } from '../../src/observations/types.ts';
+
+export interface Chunk {
+  dir: Direction;
+  bytes: Uint8Array;
+}
+
+export interface TcpStream {
+  index: number;
+  conn: ConnectionInfo;
+  chunks: Chunk[];
+}
+
+export function tshark(args: string[]): string {
+  return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+function splitEndpoint(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  return [s.slice(0, i).replace(/^\[|\]$/g, ''), Number(s.slice(i + 1))];
+}
+
+export function connectionInfo(client: string, clientPort: number, server: string, serverPort: number): ConnectionInfo {
+  return { id: `${client}:${clientPort}>${server}:${serverPort}/tcp`, client, server, clientPort, serverPort, transport: 'tcp' };
+}
+
+/**
+ * Every TCP stream of a capture with its payload per direction, chunked as
+ * the segments were (tshark -z follow,tcp,raw). Node 0 is the side that sent
+ * the first packet, normally the SYN: the client.
+ */
+export function tcpStreams(pcap: string, extraArgs: string[] = []): TcpStream[] {
+  const ids = [...new Set(tshark(['-r', pcap, ...extraArgs, '-Y', 'tcp.len > 0', '-T', 'fields', '-e', 'tcp.stream']).split('\n').filter(Boolean))];
+  if (ids.length === 0) return [];
+  const out = tshark(['-r', pcap, ...extraArgs, '-q', ...ids.flatMap((i) => ['-z', `follow,tcp,raw,${i}`])]);
+  const streams: TcpStream[] = [];
+  let cur: TcpStream | undefined;
+  let node0: [string, number] | undefined;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('Filter: tcp.stream eq ')) {
+      cur = { index: Number(line.slice(22)), conn: connectionInfo('', 0, '', 0), chunks: [] };
+      streams.push(cur);
+    } else if (line.startsWith('Node 0: ')) node0 = splitEndpoint(line.slice(8));
+    else if (line.startsWith('Node 1: ') && cur && node0) {
+      const [addr, port] = splitEndpoint(line.slice(8));
+      cur.conn = connectionInfo(node0[0], node0[1], addr, port);
+    } else if (cur && /^\t?[0-9a-f]+$/.test(line)) {
+      const dir: Direction = line.startsWith('\t') ? 1 : 0;
+      cur.chunks.push({ dir, bytes: Buffer.from(line.trim(), 'hex') });
+    }
+  }
+  return streams.sort((a, b) => a.index - b.index);
+}
+
+export function newHost(address: string): HostFacts {
+  return { address, macs: [], hostnames: [], roles: [], aeTitles: [], hl7Applications: [], modalities: [], software: [], listeningPorts: [], firstSeen: 0, lastSeen: 0 };
+}
+
+export interface CollectedEdge {
+  key: string;
+  protocol: AppProtocol;
+  phi: boolean;
+  encrypted: boolean;
+  facts: EdgeFacts;
+  sessions: number;
+}
+
+/** Aggregates what analyzers report, keyed like flow edges (client>server/tcp/port). */
+export class Collector {
+  readonly records: ProtocolRecord[] = [];
+  readonly edges = new Map<string, CollectedEdge>();
+  readonly hosts = new Map<string, HostFacts>();
+  readonly anomalies: Array<{ kind: string; message: string; conn: string }> = [];
+
+  sinkFor(conn: ConnectionInfo, protocol: AppProtocol): AnalyzerSink {
+    const key = `${conn.client}>${conn.server}/${conn.transport}/${conn.serverPort}`;
+    const edge = () => {
+      let e = this.edges.get(key);
+      if (!e) {
+        e = { key, protocol, phi: false, encrypted: false, facts: {}, sessions: 0 };
+        this.edges.set(key, e);
+      }
+      return e;
+    };
+    return {
+      record: (rec) => {
+        this.records.push(rec);
+      },
+      facts: () => edge().facts,
+      host: (address) => {
+        let h = this.hosts.get(address);
+        if (!h) {
+          h = newHost(address);
+          this.hosts.set(address, h);
+        }
+        return h;
+      },
+      setProtocol: (p, opts) => {
+        const e = edge();
+        e.protocol = p;
+        if (opts?.phi) e.phi = true;
+        if (opts?.encrypted) e.encrypted = true;
+      },
+      anomaly: (kind, message) => {
+        this.anomalies.push({ kind, message, conn: conn.id });
+      },
+    };
+  }
+
+  /** Everything collected, as one string: for PHI canary assertions. */
+  dump(): string {
+    return JSON.stringify({ records: this.records, edges: [...this.edges.values()], hosts: [...this.hosts.values()], anomalies: this.anomalies });
+  }
+
+  recordsOf(log: string): ProtocolRecord[] {
+    return this.records.filter((r) => r.log === log);
+  }
+}
+
+/**
+ * Offers a stream to the analyzers as the pipeline does (first bytes of the
+ * first direction that sent any), then feeds every chunk in order and ends
+ * it. Returns the analyzer that claimed it, if any.
+ */
+export function runStream(analyzers: StreamAnalyzer[], stream: Pick<TcpStream, 'conn' | 'chunks'>, collector: Collector, ts = 0): StreamAnalyzer | undefined {
+  const first = stream.chunks[0];
+  if (!first) return undefined;
+  // Like the pipeline, offer up to 256 leading bytes of the first direction, however they were cut.
+  const lead: Uint8Array[] = [];
+  let have = 0;
+  for (const c of stream.chunks) {
+    if (have >= 256) break;
+    if (c.dir !== first.dir) continue;
+    lead.push(c.bytes);
+    have += c.bytes.length;
+  }
+  const head = Buffer.concat(lead).subarray(0, 256);
+  const owner = analyzers.find((a) => a.detect(first.dir, head, stream.conn));
+  if (!owner) return undefined;
+  const parser = owner.create(stream.conn, collector.sinkFor(stream.conn, owner.protocol));
+  let t = ts;
+  for (const c of stream.chunks) parser.data(c.dir, c.bytes, t++);
+  parser.end(t);
+  return owner;
+}
+
+export function runStreams(analyzers: StreamAnalyzer[], streams: TcpStream[], collector = new Collector()): Collector {
+  for (const s of streams) runStream(analyzers, s, collector);
+  return collector;
+}
+
+/** Deterministic PRNG (xorshift32) for chunkings and fuzzing. */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+/**
+ * The same byte stream cut differently: consecutive chunks of one direction
+ * are joined and re-split at sizes from `size()` (1 = byte by byte).
+ */
+export function rechunk(chunks: Chunk[], size: () => number): Chunk[] {
+  const out: Chunk[] = [];
+  let i = 0;
+  while (i < chunks.length) {
+    const dir = chunks[i].dir;
+    const run: Uint8Array[] = [];
+    while (i < chunks.length && chunks[i].dir === dir) run.push(chunks[i++].bytes);
+    const all = Buffer.concat(run);
+    for (let p = 0; p < all.length;) {
+      const n = Math.max(1, Math.min(all.length - p, size()));
+      out.push({ dir, bytes: all.subarray(p, p + n) });
+      p += n;
+    }
+  }
+  return out;
+}
+
+/** Wraps HL7 text in MLLP, turning LF/CRLF segment ends into CR. */
+export function mllp(message: string | Uint8Array): Uint8Array {
+  const body = typeof message === 'string' ? Buffer.from(message.replace(/\r?\n/g, '\r'), 'latin1') : message;
+  return Buffer.concat([Buffer.from([0x0b]), body, Buffer.from([0x1c, 0x0d])]);
+}
