@@ -3,11 +3,16 @@
  * the reassembled TCP streams and UDP payloads of a capture, and a recording
  * sink collects what an analyzer reports.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { datagramAnalyzers, streamAnalyzers } from '../../src/analyzers/registry.ts';
+import { PacketPipeline } from '../../src/decoders/pipeline.ts';
+import { FlowAggregator } from '../../src/observations/aggregate.ts';
+import { readCapture } from '../../src/sources/pcap.ts';
 import type {
   AnalyzerSink, ConnectionInfo, DatagramAnalyzer, Direction, StreamAnalyzer,
 } from '../../src/decoders/analyzer.ts';
-import type { AppProtocol, EdgeFacts, HostFacts, ProtocolRecord } from '../../src/observations/types.ts';
+import type { AppProtocol, EdgeFacts, HostFacts, Observations, ProtocolRecord } from '../../src/observations/types.ts';
 
 export function tshark(args: string[]): string {
   return execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
@@ -179,4 +184,120 @@ export function runDatagrams(analyzer: DatagramAnalyzer, dgs: Datagram[]): Map<s
     analyzer.datagram(d.dir, d.payload, d.ts, d.conn, s);
   }
   return sinks;
+}
+
+export interface CaptureRun {
+  records: ProtocolRecord[];
+  obs: Observations;
+  /** Everything produced, as one JSON text (for PHI and credential canaries). */
+  dump: string;
+}
+
+/** Runs a capture file through the real packet pipeline with every registered analyzer. */
+export async function runCapture(file: string): Promise<CaptureRun> {
+  const records: ProtocolRecord[] = [];
+  const agg = new FlowAggregator({ onRecord: (r) => records.push(r) });
+  const pipe = new PacketPipeline({ streamAnalyzers, datagramAnalyzers, sink: agg });
+  pipe.inputName = file;
+  await readCapture(createReadStream(file), file, (p) => pipe.packet(p));
+  pipe.end();
+  const obs = agg.toObservations();
+  return { records, obs, dump: JSON.stringify({ records, obs }) };
+}
+
+export function recordsOf(run: CaptureRun, log: string): ProtocolRecord[] {
+  return run.records.filter((r) => r.log === log);
+}
+
+/**
+ * A private network namespace (prefix wl-web-) in which a test runs real
+ * servers, clients and a capture on the namespace's own loopback, so that
+ * nothing collides with other tests. Always call close() (in finally).
+ */
+export class WebNamespace {
+  readonly name: string;
+  private readonly children: ChildProcess[] = [];
+
+  constructor(tag: string) {
+    this.name = `wl-web-${tag}-${process.pid}`;
+    try {
+      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
+    } catch {
+      // Not left over from an earlier run.
+    }
+    execFileSync('ip', ['netns', 'add', this.name]);
+    this.exec('ip', ['link', 'set', 'lo', 'up']);
+  }
+
+  exec(cmd: string, args: string[], opts: { input?: string } = {}): string {
+    return execFileSync('ip', ['netns', 'exec', this.name, cmd, ...args], {
+      encoding: 'utf8', input: opts.input, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 30_000,
+    });
+  }
+
+  spawn(cmd: string, args: string[]): ChildProcess {
+    const child = spawn('ip', ['netns', 'exec', this.name, cmd, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.push(child);
+    return child;
+  }
+
+  /** Starts dumpcap on the namespace's loopback; resolves once it captures. Call the returned stop() to finish the file. */
+  async capture(file: string, filter: string): Promise<() => Promise<void>> {
+    const child = this.spawn('dumpcap', ['-q', '-i', 'lo', '-P', '-f', filter, '-w', file]);
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      const timer = setTimeout(() => reject(new Error(`dumpcap did not start: ${err}`)), 15_000);
+      child.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (err.includes('Capturing on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        reject(new Error(`dumpcap exited: ${err}`));
+      });
+    });
+    return async () => {
+      // Let the last packets reach the capture before stopping it.
+      await new Promise((r) => setTimeout(r, 300));
+      await stopChild(child);
+    };
+  }
+
+  /** Waits until a TCP port in the namespace accepts connections. */
+  async waitForPort(port: number, timeoutMs = 20_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        this.exec('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]);
+        return;
+      } catch {
+        if (Date.now() > until) throw new Error(`port ${port} never opened in ${this.name}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.children) await stopChild(c);
+    try {
+      execFileSync('ip', ['netns', 'del', this.name], { stdio: 'ignore' });
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
 }

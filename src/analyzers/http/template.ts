@@ -134,8 +134,16 @@ export function classifyRequest(method: string, target: string, contentType = ''
         continue;
       }
     }
-    if (FHIR_BASE.test(raw)) fhir = true;
-    else if (DICOMWEB_BASE.test(raw)) dicomwebBase = true;
+    if (FHIR_BASE.test(raw)) {
+      fhir = true;
+      out.push(raw);
+      continue;
+    }
+    if (DICOMWEB_BASE.test(raw)) {
+      dicomwebBase = true;
+      out.push(raw);
+      continue;
+    }
     if (FHIR_RESOURCES.has(raw)) {
       if (!fhirResource) fhirResource = raw;
       fhir = true;

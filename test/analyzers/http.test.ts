@@ -1,0 +1,261 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { connect } from 'node:net';
+import { corpusFile } from '../helpers/corpus.ts';
+import { httpAnalyzer } from '../../src/analyzers/http/analyzer.ts';
+import { classifyRequest } from '../../src/analyzers/http/template.ts';
+import {
+  RecordingSink, WebNamespace, recordsOf, runCapture, runStream, tcpStreams, tsharkFields,
+} from './web-helpers.ts';
+import type { ConnectionInfo } from '../../src/decoders/analyzer.ts';
+
+const HTTP_CAPTURES = [
+  'pcap/arkime_http-basicauth.pcap',
+  'pcap/arkime_http-post-upload.pcap',
+  'pcap/arkime_http-simple-get.pcap',
+  'pcap/zeek_conn-size.pcap',
+  'pcap/zeek_http_get.pcap',
+  'lab/lab_hospital.pcap',
+];
+
+function sorted(a: string[]): string[] {
+  return [...a].sort();
+}
+
+/** Requests and status codes as tshark decodes them. */
+function tsharkHttp(file: string): { requests: string[]; statuses: string[]; uris: string[] } {
+  const req = tsharkFields(file, ['http.request.method', 'http.host', 'http.request.uri'], 'http.request');
+  const resp = tsharkFields(file, ['http.response.code'], 'http.response');
+  return {
+    requests: req.map(([m, h]) => `${m} ${(h ?? '').toLowerCase()}`),
+    uris: req.map((r) => r[2]),
+    statuses: resp.map(([c]) => c),
+  };
+}
+
+test('corpus HTTP captures: methods, hosts and status codes equal tshark\'s decode', async () => {
+  for (const rel of HTTP_CAPTURES) {
+    const file = corpusFile(...rel.split('/'));
+    const want = tsharkHttp(file);
+    const run = await runCapture(file);
+    const recs = recordsOf(run, 'http');
+    assert.ok(want.requests.length > 0, `${rel}: tshark sees requests`);
+    assert.deepEqual(sorted(recs.map((r) => `${r.method} ${r.host ?? ''}`)), sorted(want.requests), `${rel}: requests`);
+    assert.deepEqual(sorted(recs.filter((r) => r.status !== undefined).map((r) => String(r.status))), sorted(want.statuses), `${rel}: statuses`);
+    // Every HTTP edge carries folded facts; statuses add up to the responses.
+    const edges = run.obs.edges.filter((e) => e.facts.http);
+    assert.ok(edges.length > 0, `${rel}: an edge with http facts`);
+    const total = edges.reduce((n, e) => n + Object.values(e.facts.http!.statuses).reduce((a, b) => a + b, 0), 0);
+    assert.equal(total, want.statuses.length, `${rel}: folded statuses`);
+  }
+});
+
+test('path templates keep the path, drop query strings and replace identifiers', async () => {
+  for (const rel of HTTP_CAPTURES) {
+    const file = corpusFile(...rel.split('/'));
+    const uris = tsharkHttp(file).uris;
+    const paths = recordsOf(await runCapture(file), 'http').map((r) => String(r.path));
+    for (const p of paths) assert.ok(!p.includes('?'), `${rel}: no query string in ${p}`);
+    // Paths without digits come through unchanged (minus the query).
+    const plain = uris.map((u) => u.split('?')[0]).filter((u) => !/\d/.test(u));
+    for (const u of plain) assert.ok(paths.includes(u), `${rel}: ${u} kept`);
+  }
+  const lab = recordsOf(await runCapture(corpusFile('lab', 'lab_hospital.pcap')), 'http');
+  const keys = new Set(lab.map((r) => `${r.method} ${r.path}`));
+  assert.ok(keys.has('GET /patients'), 'Orthanc /patients?expand templated');
+  assert.ok(keys.has('POST /modalities/{id}/echo'), 'modality name with digits templated');
+  assert.ok(lab.every((r) => r.api === 'orthanc'), 'Orthanc REST recognised');
+});
+
+test('classifyRequest recognises FHIR, DICOMweb, WADO-URI and Orthanc, and never keeps identifiers', () => {
+  const fhir = classifyRequest('GET', '/fhir/Patient/MRN0001?name=DOE');
+  assert.equal(fhir.template, '/fhir/Patient/{id}');
+  assert.equal(fhir.fhir, true);
+  assert.equal(fhir.fhirResource, 'Patient');
+  assert.equal(fhir.phi, true);
+  const hist = classifyRequest('GET', '/baseR4/Observation/abc-123/_history/2');
+  assert.equal(hist.template, '/baseR4/Observation/{id}/_history/{id}');
+  assert.equal(hist.phi, true);
+  const meta = classifyRequest('GET', '/fhir/metadata', '', 'application/fhir+json');
+  assert.equal(meta.fhir, true);
+  assert.equal(meta.phi, false);
+  const vs = classifyRequest('GET', '/fhir/ValueSet/abc');
+  assert.equal(vs.fhirResource, 'ValueSet');
+  assert.equal(vs.phi, false);
+
+  const qido = classifyRequest('GET', '/dicom-web/studies?PatientID=MRN0002&includefield=all');
+  assert.deepEqual([qido.dicomweb, qido.template, qido.phi], ['QIDO', '/dicom-web/studies', true]);
+  const wado = classifyRequest('GET', '/dicom-web/studies/1.2.840.113619.2.55.3/series/1.2.3.4/instances/1.2.3.4.5');
+  assert.deepEqual([wado.dicomweb, wado.template], ['WADO', '/dicom-web/studies/{uid}/series/{uid}/instances/{uid}']);
+  const qidoSeries = classifyRequest('GET', '/dicom-web/studies/1.2.840.1/series');
+  assert.equal(qidoSeries.dicomweb, 'QIDO');
+  const stow = classifyRequest('POST', '/dicom-web/studies', 'multipart/related; type="application/dicom"');
+  assert.equal(stow.dicomweb, 'STOW');
+  const uri = classifyRequest('GET', '/wado?requestType=WADO&studyUID=1.2.3&seriesUID=1.2.3.4&objectUID=1.2.3.4.5');
+  assert.deepEqual([uri.dicomweb, uri.template], ['WADO', '/wado']);
+
+  const orthanc = classifyRequest('GET', '/instances/6e2c0ec2-5d99c8ca-c1c21cee-79a09605-68391d12/file');
+  assert.deepEqual([orthanc.orthanc, orthanc.template, orthanc.phi], [true, '/instances/{id}/file', true]);
+  assert.equal(classifyRequest('GET', '/system').phi, false);
+
+  assert.equal(classifyRequest('GET', '/login?user=a&password=b').passwordInQuery, true);
+  assert.equal(classifyRequest('GET', '/api/v2/things?limit=5').template, '/api/v2/things');
+  assert.equal(classifyRequest('GET', 'http://proxy.example/a/12345').template, '/a/{id}');
+});
+
+test('basic-auth canary: credentials flagged, neither the base64 nor user:password kept anywhere', async () => {
+  for (const rel of ['pcap/arkime_http-basicauth.pcap', 'lab/lab_hospital.pcap']) {
+    const file = corpusFile(...rel.split('/'));
+    const auth = tsharkFields(file, ['http.authorization', 'http.authbasic'], 'http.authorization');
+    assert.ok(auth.length > 0, `${rel}: tshark sees an Authorization header`);
+    const run = await runCapture(file);
+    const flagged = recordsOf(run, 'http').filter((r) => r.credentials === 'basic');
+    assert.equal(flagged.length, auth.length, `${rel}: every basic-auth request flagged`);
+    assert.ok(run.obs.edges.some((e) => e.facts.http?.cleartextCredentials), `${rel}: edge marked`);
+    for (const [header, decoded] of auth) {
+      const b64 = header.replace(/^Basic\s+/i, '');
+      const [user, password] = decoded.split(':');
+      for (const secret of [b64, decoded, password, Buffer.from(b64, 'base64').toString('latin1')]) {
+        assert.ok(secret.length >= 4);
+        assert.ok(!run.dump.includes(secret), `${rel}: secret leaked`);
+      }
+      assert.ok(user.length > 0);
+    }
+    // The same holds when the analyzer is driven directly, one byte at a time.
+    for (const s of tcpStreams(file)) {
+      const sink = runStream(httpAnalyzer, s, 1);
+      for (const [header, decoded] of auth) {
+        assert.ok(!sink.dump().includes(header.replace(/^Basic\s+/i, '')));
+        assert.ok(!sink.dump().includes(decoded));
+      }
+    }
+  }
+});
+
+test('messages spanning chunks: any chunking gives the same records', () => {
+  for (const rel of HTTP_CAPTURES) {
+    for (const s of tcpStreams(corpusFile(...rel.split('/')))) {
+      const whole = runStream(httpAnalyzer, s).records;
+      for (const split of [1, 3, 17, 512]) {
+        assert.deepEqual(runStream(httpAnalyzer, s, split).records, whole, `${rel} ${s.conn.id} split ${split}`);
+      }
+    }
+  }
+});
+
+/** Sends raw bytes to a server and collects the reply until it closes. */
+function exchange(port: number, payload: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const sock = connect(port, '127.0.0.1', () => sock.end(payload));
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('end', () => resolve(Buffer.concat(chunks)));
+    sock.on('error', reject);
+  });
+}
+
+test('pipelined keep-alive requests, chunked and sized bodies and form passwords against node:http', async () => {
+  const server: Server = createServer((req, res) => {
+    let n = 0;
+    req.on('data', (d: Buffer) => (n += d.length));
+    req.on('end', () => {
+      if (req.url?.startsWith('/chunked')) {
+        res.writeHead(200, { 'content-type': 'application/fhir+json' });
+        for (let i = 0; i < 5; i++) res.write(`{"part":${i},"pad":"${'x'.repeat(i * 300)}"}`);
+        res.end();
+      } else if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-length': '1234' });
+        res.end();
+      } else {
+        const body = `got ${n}`;
+        res.writeHead(req.url === '/none' ? 204 : 200, { 'content-length': req.url === '/none' ? 0 : body.length, server: 'Wardline-Test/2.1' });
+        res.end(req.url === '/none' ? undefined : body);
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const form = 'username=nurse1&password=formcanary77&remember=1';
+    const request = [
+      'GET /fhir/Patient/MRN0003?_format=json HTTP/1.1\r\nHost: fhir.local\r\nAccept: application/fhir+json\r\n\r\n',
+      'HEAD /status HTTP/1.1\r\nHost: fhir.local\r\n\r\n',
+      'GET /chunked/Observation/77 HTTP/1.1\r\nHost: fhir.local\r\n\r\n',
+      `POST /login HTTP/1.1\r\nHost: fhir.local\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`,
+      'DELETE /none HTTP/1.1\r\nHost: fhir.local\r\nConnection: close\r\n\r\n',
+    ].join('');
+    const reply = await exchange(port, request);
+    const conn: ConnectionInfo = { id: `127.0.0.1:1>127.0.0.1:${port}/tcp`, client: '10.0.0.1', server: '10.0.0.2', clientPort: 40000, serverPort: port, transport: 'tcp' };
+    const stream = { conn, ts: 1, chunks: [{ dir: 0 as const, data: new Uint8Array(Buffer.from(request, 'latin1')) }, { dir: 1 as const, data: new Uint8Array(reply) }] };
+    for (const split of [0, 1, 7, 100]) {
+      const sink = runStream(httpAnalyzer, stream, split, new RecordingSink());
+      const recs = sink.records;
+      assert.deepEqual(recs.map((r) => `${r.method} ${r.path} ${r.status}`), [
+        'GET /fhir/Patient/{id} 200', 'HEAD /status 200', 'GET /chunked/Observation/{id} 200', 'POST /login 200', 'DELETE /none 204',
+      ], `split ${split}`);
+      assert.equal(recs[2].responseBodyBytes, Array.from({ length: 5 }, (_, i) => `{"part":${i},"pad":"${'x'.repeat(i * 300)}"}`.length).reduce((a, b) => a + b));
+      assert.equal(recs[3].credentials, 'form-password');
+      assert.equal(recs[3].requestBodyBytes, form.length);
+      assert.equal(recs[0].fhirResource, 'Patient');
+      assert.equal(sink.protocol, 'fhir');
+      assert.equal(sink.phi, true);
+      assert.equal(sink.edge.http?.cleartextCredentials, true);
+      assert.deepEqual(sink.edge.http?.fhirResources, ['Patient', 'Observation']);
+      const software = sink.hosts.get('10.0.0.2')?.software ?? [];
+      assert.ok(software.some((s) => s.product === 'Wardline-Test' && s.version === '2.1'));
+      const dump = sink.dump();
+      for (const secret of ['formcanary77', 'MRN0003', 'nurse1']) assert.ok(!dump.includes(secret), `${secret} leaked`);
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test('Orthanc REST traffic captured in a private namespace decodes like tshark, credentials flagged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-web-orthanc-'));
+  const ns = new WebNamespace('orthanc');
+  try {
+    const httpPort = 28042;
+    writeFileSync(join(dir, 'orthanc.json'), JSON.stringify({
+      Name: 'WL-WEB', HttpPort: httpPort, DicomPort: 28242, DicomAet: 'WLWEB', RemoteAccessAllowed: false,
+      AuthenticationEnabled: true, RegisteredUsers: { wlweb: 'orthcanary55' }, StorageDirectory: join(dir, 'db'),
+      IndexDirectory: join(dir, 'db'), HttpServerEnabled: true, KeepAlive: true,
+    }));
+    ns.spawn('/usr/sbin/Orthanc', [`--logdir=${dir}`, join(dir, 'orthanc.json')]);
+    await ns.waitForPort(httpPort);
+    const pcap = join(dir, 'orthanc.pcap');
+    const stop = await ns.capture(pcap, `tcp port ${httpPort}`);
+    const base = `http://127.0.0.1:${httpPort}`;
+    ns.exec('curl', ['-s', '-o', '/dev/null', `${base}/system`]);
+    // Three requests on one kept-alive connection.
+    ns.exec('curl', ['-s', '-o', '/dev/null', '-o', '/dev/null', '-o', '/dev/null', '-u', 'wlweb:orthcanary55', `${base}/system`, `${base}/patients?expand`, `${base}/statistics`]);
+    ns.exec('curl', ['-s', '-o', '/dev/null', '-u', 'wlweb:orthcanary55', '-d', 'user=wlweb&password=formsecret99', `${base}/tools/find`]);
+    ns.exec('curl', ['-s', '-o', '/dev/null', `${base}/system?password=querysecret42`]);
+    await stop();
+
+    const want = tsharkHttp(pcap);
+    assert.equal(want.requests.length, 6, 'tshark sees six requests');
+    const run = await runCapture(pcap);
+    const recs = recordsOf(run, 'http');
+    assert.deepEqual(sorted(recs.map((r) => `${r.method} ${r.host}`)), sorted(want.requests));
+    assert.deepEqual(sorted(recs.map((r) => String(r.status))), sorted(want.statuses));
+    assert.ok(recs.every((r) => r.api === 'orthanc'));
+    assert.deepEqual(sorted(recs.filter((r) => r.credentials).map((r) => String(r.credentials))), ['basic', 'basic', 'basic', 'basic', 'query-password']);
+    const keepAlive = recs.filter((r) => r.path === '/system' || r.path === '/patients' || r.path === '/statistics');
+    assert.ok(new Set(keepAlive.map((r) => r.conn)).size < keepAlive.length, 'several requests on one connection');
+    const edge = run.obs.edges.find((e) => e.dport === httpPort && e.facts.http);
+    assert.ok(edge?.facts.http?.cleartextCredentials);
+    assert.equal(edge?.phi, true, '/patients marks the edge as PHI-bearing');
+    const server = run.obs.hosts.find((h) => h.roles.includes('http-server'));
+    assert.ok(server, 'server role');
+    const b64 = Buffer.from('wlweb:orthcanary55').toString('base64');
+    for (const secret of ['orthcanary55', b64, 'formsecret99', 'querysecret42']) assert.ok(!run.dump.includes(secret), `${secret} leaked`);
+  } finally {
+    await ns.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
