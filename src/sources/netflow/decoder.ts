@@ -93,6 +93,9 @@ export class NetflowDecoder {
   #initPackets = -1;
   #sampling = -1;
   #samplingSpace = -1;
+  #samplingPktInterval = -1;
+  #samplingSize = -1;
+  #samplingPopulation = -1;
   #samplerId = -1;
   #sysInit = -1;
   #sawBytes = false;
@@ -390,6 +393,9 @@ export class NetflowDecoder {
     this.#initPackets = -1;
     this.#sampling = -1;
     this.#samplingSpace = -1;
+    this.#samplingPktInterval = -1;
+    this.#samplingSize = -1;
+    this.#samplingPopulation = -1;
     this.#samplerId = -1;
     this.#sysInit = -1;
     this.#sawBytes = false;
@@ -454,6 +460,9 @@ export class NetflowDecoder {
       case A.REV_PACKETS: r.reversePackets = uN(b, p, len); break;
       case A.SAMPLING: this.#sampling = uN(b, p, len); break;
       case A.SAMPLING_SPACE: this.#samplingSpace = uN(b, p, len); break;
+      case A.SAMPLING_PKT_INTERVAL: this.#samplingPktInterval = uN(b, p, len); break;
+      case A.SAMPLING_SIZE: this.#samplingSize = uN(b, p, len); break;
+      case A.SAMPLING_POPULATION: this.#samplingPopulation = uN(b, p, len); break;
       case A.SAMPLER_ID: this.#samplerId = uN(b, p, len); break;
       case A.DIRECTION: r.direction = b[p + len - 1]; break;
       case A.END_REASON: r.endReason = b[p + len - 1]; break;
@@ -462,11 +471,14 @@ export class NetflowDecoder {
     }
   }
 
+  /** 1-in-N from whichever sampling fields the record had (RFC 3954 34/50, RFC 5477 305/306 and 309/310); 0 when none. */
   #effectiveSampling(): number {
-    if (this.#sampling <= 0) return 0;
-    // IPFIX 305/306: sample `interval` packets, then skip `space`.
-    if (this.#samplingSpace > 0) return Math.round((this.#sampling + this.#samplingSpace) / this.#sampling);
-    return this.#sampling;
+    if (this.#sampling > 0) return this.#sampling;
+    if (this.#samplingSize > 0 && this.#samplingPopulation > 0) return Math.round(this.#samplingPopulation / this.#samplingSize);
+    if (this.#samplingPktInterval > 0 && this.#samplingSpace > 0) {
+      return Math.round((this.#samplingPktInterval + this.#samplingSpace) / this.#samplingPktInterval);
+    }
+    return 0;
   }
 
   #applyOptions(state: ExporterState): void {
@@ -475,7 +487,8 @@ export class NetflowDecoder {
     const s = this.#effectiveSampling();
     if (s > 0) {
       if (this.#samplerId >= 0) state.samplers.set(this.#samplerId, s);
-      else state.sampling = s;
+      // Also the exporter-wide default, for data records that do not name their sampler.
+      state.sampling = s;
     }
   }
 

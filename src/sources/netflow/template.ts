@@ -15,7 +15,7 @@ export const A = {
   NTP_FIRST: 20, NTP_LAST: 21, DELTA_US_FIRST: 22, DELTA_US_LAST: 23,
   BYTES_TOTAL: 24, PACKETS_TOTAL: 25, REV_BYTES: 26, REV_PACKETS: 27, INIT_BYTES: 28, INIT_PACKETS: 29,
   SAMPLING: 30, SAMPLER_ID: 31, DIRECTION: 32, END_REASON: 33, SYS_INIT_MS: 34,
-  ICMP_TYPE_CODE: 35, SAMPLING_SPACE: 36,
+  ICMP_TYPE_CODE: 35, SAMPLING_SPACE: 36, SAMPLING_PKT_INTERVAL: 37, SAMPLING_SIZE: 38, SAMPLING_POPULATION: 39,
 } as const;
 
 /** IANA IPFIX information element id (= NetFlow v9 field type below 128) -> action. */
@@ -29,7 +29,8 @@ const BY_IE = new Map<number, number>([
   [85, A.BYTES_TOTAL], [86, A.PACKETS_TOTAL],
   // initiator/responder counters (IPFIX 231/232, 298/299; Cisco NSEL uses the same ids for fwd/rev).
   [231, A.INIT_BYTES], [232, A.REV_BYTES], [298, A.INIT_PACKETS], [299, A.REV_PACKETS],
-  [34, A.SAMPLING], [305, A.SAMPLING], [50, A.SAMPLING], [306, A.SAMPLING_SPACE],
+  [34, A.SAMPLING], [50, A.SAMPLING], [305, A.SAMPLING_PKT_INTERVAL], [306, A.SAMPLING_SPACE],
+  [309, A.SAMPLING_SIZE], [310, A.SAMPLING_POPULATION],
   [48, A.SAMPLER_ID], [302, A.SAMPLER_ID],
   [61, A.DIRECTION], [136, A.END_REASON], [160, A.SYS_INIT_MS],
   [32, A.ICMP_TYPE_CODE], [139, A.ICMP_TYPE_CODE],
@@ -66,9 +67,11 @@ export function compileTemplate(
   const fields: string[] = [];
   for (let i = 0; i < n; i++) {
     const len = lengths[i];
-    // Scope fields of options templates use v9 scope types (1 system, 2 interface...) that clash with IE ids.
+    // v9 scope fields use scope types (1 system, 2 interface...) that clash with IE ids; only a
+    // sampler/selector id scope (IE 48/302, IPFIX) is worth reading, to key the sampling it describes.
     const isScope = options && i < scopeCount;
-    let action: number = pens[i] !== 0 || isScope ? A.SKIP : (BY_IE.get(ids[i]) ?? A.SKIP);
+    const mapped = pens[i] !== 0 ? A.SKIP : (BY_IE.get(ids[i]) ?? A.SKIP);
+    let action: number = isScope && mapped !== A.SAMPLER_ID ? A.SKIP : mapped;
     if (!fitsAction(action, len)) action = A.SKIP;
     plan[2 * i] = action;
     plan[2 * i + 1] = len;
