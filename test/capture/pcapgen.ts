@@ -1,0 +1,200 @@
+/**
+ * Test helpers that derive captures from a real one: other link types,
+ * VLAN tags, IPv6, byte order, reordering. Every derived file is checked
+ * against tshark's reading of that same file, so the helpers need not be
+ * perfect, only readable by tshark.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export interface Rec {
+  sec: number;
+  /** Microseconds (or nanoseconds when nano). */
+  frac: number;
+  data: Uint8Array;
+  wireLen: number;
+}
+
+export interface Pcap {
+  linktype: number;
+  nano: boolean;
+  records: Rec[];
+}
+
+/** Reads a small little-endian classic pcap whole (test fixtures only). */
+export function readPcap(path: string): Pcap {
+  const b = readFileSync(path);
+  const magic = b.readUInt32LE(0);
+  if (magic !== 0xa1b2c3d4 && magic !== 0xa1b23c4d) throw new Error('test helper reads little-endian pcap only');
+  const linktype = b.readUInt32LE(20);
+  const records: Rec[] = [];
+  let o = 24;
+  while (o + 16 <= b.length) {
+    const cap = b.readUInt32LE(o + 8);
+    records.push({ sec: b.readUInt32LE(o), frac: b.readUInt32LE(o + 4), wireLen: b.readUInt32LE(o + 12), data: new Uint8Array(b.subarray(o + 16, o + 16 + cap)) });
+    o += 16 + cap;
+  }
+  return { linktype, nano: magic === 0xa1b23c4d, records };
+}
+
+export function writePcap(path: string, p: Pcap, opts: { bigEndian?: boolean } = {}): void {
+  const le = !opts.bigEndian;
+  const size = 24 + p.records.reduce((n, r) => n + 16 + r.data.length, 0);
+  const b = Buffer.alloc(size);
+  const u32 = (v: number, o: number) => (le ? b.writeUInt32LE(v >>> 0, o) : b.writeUInt32BE(v >>> 0, o));
+  const u16 = (v: number, o: number) => (le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+  u32(p.nano ? 0xa1b23c4d : 0xa1b2c3d4, 0);
+  u16(2, 4);
+  u16(4, 6);
+  u32(0, 8);
+  u32(0, 12);
+  u32(262144, 16);
+  u32(p.linktype, 20);
+  let o = 24;
+  for (const r of p.records) {
+    u32(r.sec, o);
+    u32(r.frac, o + 4);
+    u32(r.data.length, o + 8);
+    u32(r.wireLen + (r.data.length - r.data.length), o + 12);
+    b.set(r.data, o + 16);
+    o += 16 + r.data.length;
+  }
+  writeFileSync(path, b);
+}
+
+function ethertype(f: Uint8Array): number {
+  return (f[12] << 8) | f[13];
+}
+
+/** Ethernet frames to another link type. Non-IP frames are kept where the link can carry them. */
+export function convertLink(p: Pcap, to: 'sll' | 'sll2' | 'null' | 'loop' | 'raw' | 'qinq'): Pcap {
+  const linktype = { sll: 113, sll2: 276, null: 0, loop: 108, raw: 101, qinq: 1 }[to];
+  const records: Rec[] = [];
+  for (const r of p.records) {
+    const f = r.data;
+    const et = ethertype(f);
+    const l3 = f.subarray(14);
+    let out: Uint8Array;
+    if (to === 'sll') {
+      out = new Uint8Array(16 + l3.length);
+      out[1] = 0; // to us
+      out[3] = 1; // ARPHRD_ETHER
+      out[5] = 6;
+      out.set(f.subarray(6, 12), 6);
+      out[14] = et >> 8;
+      out[15] = et & 255;
+      out.set(l3, 16);
+    } else if (to === 'sll2') {
+      out = new Uint8Array(20 + l3.length);
+      out[0] = et >> 8;
+      out[1] = et & 255;
+      out[7] = 1; // if index
+      out[9] = 1; // ARPHRD_ETHER
+      out[11] = 6;
+      out.set(f.subarray(6, 12), 12);
+      out.set(l3, 20);
+    } else if (to === 'null' || to === 'loop') {
+      if (et !== 0x0800 && et !== 0x86dd) continue;
+      out = new Uint8Array(4 + l3.length);
+      const fam = et === 0x0800 ? 2 : 30;
+      if (to === 'null') out[0] = fam; // host order on a little-endian capturer
+      else out[3] = fam;
+      out.set(l3, 4);
+    } else if (to === 'raw') {
+      if (et !== 0x0800 && et !== 0x86dd) continue;
+      out = new Uint8Array(l3);
+    } else {
+      // 802.1ad outer tag (VID 100) + 802.1Q inner tag (VID 7).
+      out = new Uint8Array(f.length + 8);
+      out.set(f.subarray(0, 12), 0);
+      out.set([0x88, 0xa8, 0x00, 100, 0x81, 0x00, 0x00, 7], 12);
+      out.set(f.subarray(12), 20);
+    }
+    records.push({ ...r, data: out, wireLen: r.wireLen - r.data.length + out.length });
+  }
+  return { linktype, nano: p.nano, records };
+}
+
+/**
+ * IPv4 in Ethernet to IPv6 (addresses fd00::a.b.c.d), with a hop-by-hop
+ * options header in every other packet so that the extension-header walk
+ * is exercised. TCP/UDP checksums are left stale; tshark does not check them by default.
+ */
+export function toIPv6(p: Pcap): Pcap {
+  const records: Rec[] = [];
+  let k = 0;
+  for (const r of p.records) {
+    const f = r.data;
+    if (ethertype(f) !== 0x0800) continue;
+    const ip = f.subarray(14);
+    const ihl = (ip[0] & 15) * 4;
+    const total = (ip[2] << 8) | ip[3];
+    const proto = ip[9];
+    const l4 = ip.subarray(ihl, total);
+    const ext = k++ % 2 === 1 ? 8 : 0;
+    const out = new Uint8Array(14 + 40 + ext + l4.length);
+    out.set(f.subarray(0, 12), 0);
+    out[12] = 0x86;
+    out[13] = 0xdd;
+    const v6 = out.subarray(14);
+    v6[0] = 0x60;
+    const plen = ext + l4.length;
+    v6[4] = plen >> 8;
+    v6[5] = plen & 255;
+    v6[6] = ext ? 0 : proto;
+    v6[7] = 64;
+    v6[8] = 0xfd;
+    v6.set(ip.subarray(12, 16), 20);
+    v6[24] = 0xfd;
+    v6.set(ip.subarray(16, 20), 36);
+    if (ext) {
+      v6[40] = proto;
+      v6[41] = 0; // 8 bytes
+      v6[42] = 1; // PadN option filling the rest
+      v6[43] = 4;
+    }
+    v6.set(l4, 40 + ext);
+    records.push({ ...r, data: out, wireLen: out.length });
+  }
+  return { linktype: 1, nano: p.nano, records };
+}
+
+/** Seeded PRNG (mulberry32) for deterministic shuffles. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Reorders and duplicates TCP data segments: swaps neighbouring data
+ * packets of the same flow and repeats some, as a lossy capture point would.
+ */
+export function reorderAndDuplicate(p: Pcap, seed: number): Pcap {
+  const rand = rng(seed);
+  const recs = p.records.slice();
+  const isTcpData = (f: Uint8Array) => {
+    if (ethertype(f) !== 0x0800 || f[14 + 9] !== 6) return false;
+    const ihl = (f[14] & 15) * 4;
+    const total = (f[16] << 8) | f[17];
+    const thl = (f[14 + ihl + 12] >> 4) * 4;
+    return total - ihl - thl > 0;
+  };
+  const out: Rec[] = [];
+  for (let i = 0; i < recs.length; i++) {
+    const r = recs[i];
+    if (isTcpData(r.data) && i + 1 < recs.length && isTcpData(recs[i + 1].data) && rand() < 0.3) {
+      out.push(recs[i + 1], r);
+      if (rand() < 0.5) out.push(r);
+      i++;
+      continue;
+    }
+    out.push(r);
+    if (isTcpData(r.data) && rand() < 0.1) out.push(r);
+  }
+  return { ...p, records: out };
+}
