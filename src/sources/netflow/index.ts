@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Observations } from '../../observations/types.ts';
+import type { InputReader } from '../input.ts';
 import { AnomalyLog } from './anomalies.ts';
 import { NetflowDecoder } from './decoder.ts';
 import { FlowFolder, createConnSample, transportOf } from './fold.ts';
@@ -34,6 +35,8 @@ export interface NetflowReadOptions {
   name?: string;
   /** Also keep every decoded record (tests, debugging); copies each record. */
   keepRecords?: boolean;
+  /** Called after each chunk with the bytes read so far. */
+  progress?(done: number): void;
 }
 
 export interface NetflowReadResult extends Observations {
@@ -93,6 +96,7 @@ export async function readNetflow(input: string | Readable | AsyncIterable<Uint8
   let otherUdp = 0;
   for await (const c of chunks(input)) {
     fileBytes += c.length;
+    opts.progress?.(fileBytes);
     if (!walker && !raw) {
       if (isPcap(c)) {
         format = 'netflow-pcap';
@@ -200,3 +204,14 @@ export function foldRecord(folder: FlowFolder, s: ReturnType<typeof createConnSa
   s.oneSession = false;
   folder.add(s);
 }
+
+/** The `discover` input plug-in (src/sources/input.ts): raw export payload files. */
+export const inputReader: InputReader = {
+  format: 'netflow',
+  sniff,
+  async read(input, opts) {
+    const r = await readNetflow(input.chunks, { name: input.name, progress: (n) => opts.progress?.(n, input.size) });
+    r.inputs[0].warnings.push(...input.warnings);
+    return r;
+  },
+};

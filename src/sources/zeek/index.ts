@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { AppProtocol, Observations } from '../../observations/types.ts';
+import type { InputReader } from '../input.ts';
 import { AnomalyLog } from '../netflow/anomalies.ts';
 import { FlowFolder, createConnSample, type ConnSample } from '../netflow/fold.ts';
 import { ZeekConnParser, type ZeekConn } from './conn-log.ts';
@@ -20,6 +21,8 @@ export interface ZeekReadOptions {
   name?: string;
   /** Also return every parsed connection (tests, debugging). */
   keepConns?: boolean;
+  /** Called after each chunk with the bytes read so far. */
+  progress?(done: number): void;
 }
 
 export interface ZeekReadResult extends Observations {
@@ -92,6 +95,7 @@ export async function readZeek(input: string | Readable | AsyncIterable<Uint8Arr
   for await (const c of chunks(input)) {
     bytes += c.length;
     splitter.push(c);
+    opts.progress?.(bytes);
   }
   splitter.end();
   const warnings: string[] = [];
@@ -107,3 +111,14 @@ export async function readZeek(input: string | Readable | AsyncIterable<Uint8Arr
   if (kept) result.conns = kept;
   return result;
 }
+
+/** The `discover` input plug-in (src/sources/input.ts). */
+export const inputReader: InputReader = {
+  format: 'zeek',
+  sniff,
+  async read(input, opts) {
+    const r = await readZeek(input.chunks, { name: input.name, progress: (n) => opts.progress?.(n, input.size) });
+    r.inputs[0].warnings.push(...input.warnings);
+    return r;
+  },
+};
