@@ -31,6 +31,8 @@ export interface CompiledConduit {
   messageTypes?: Set<string>;
   allowedSegments?: Set<string>;
   allowedFields?: Set<string>;
+  /** Segments some allowed field belongs to ("PID" from "PID-3"): partly allowed segments. */
+  fieldSegments?: Set<string>;
   allowedResources?: Set<string>;
   /** Any service with no port list, or a port range. */
   broad: boolean;
@@ -137,6 +139,7 @@ function compileConduit(c: Conduit, index: number, from: number, to: number): Co
     messageTypes: set(c.hl7?.messageTypes),
     allowedSegments: set(c.hl7?.allowedSegments),
     allowedFields: set(c.hl7?.allowedFields),
+    fieldSegments: c.hl7?.allowedFields?.length ? new Set(c.hl7.allowedFields.map((f) => f.split('-')[0].toUpperCase())) : undefined,
     allowedResources: c.fhir?.allowedResources?.length ? new Set(c.fhir.allowedResources) : undefined,
   };
 }

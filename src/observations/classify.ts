@@ -178,7 +178,9 @@ function processOf(e: FlowEdge, src: Placement, dst: Placement): string {
   }
   const hl7 = e.facts.hl7;
   if (hl7 && Object.keys(hl7.messageTypes).length > 0) {
-    const family = hl7Family(topKeys(hl7.messageTypes, 1)[0]);
+    // Acknowledgements ride along with every message; the payload types decide.
+    const payload = topKeys(hl7.messageTypes, 8).filter((t) => hl7Family(t) !== 'ACK');
+    const family = hl7Family(payload[0] ?? 'ACK');
     if (family === 'ORU') {
       // Results come from the lab or from monitors: the sender says which.
       return isProcessOf(src, ['patient-monitoring', 'diagnostics', 'radiology', 'surgery']) ?? 'diagnostics';
@@ -226,7 +228,9 @@ function describeHl7(e: FlowEdge, ends: Ends): void {
     ends.from = pair.sendingFacility ? `${pair.sendingApplication}/${pair.sendingFacility}` : pair.sendingApplication;
     ends.to = pair.receivingApplication || ends.to;
   }
-  ends.what.push(topKeys(h.messageTypes, 3).join(', ') || 'MLLP');
+  const types = topKeys(h.messageTypes, 8);
+  const payload = types.filter((t) => hl7Family(t) !== 'ACK');
+  ends.what.push((payload.length ? payload : types).slice(0, 3).join(', ') || 'MLLP');
 }
 
 function describeHttp(e: FlowEdge, ends: Ends): void {

@@ -86,13 +86,16 @@ export function minimisationExcess(cc: CompiledConduit, e: FlowEdge): { segments
   const out = { segments: [] as string[], fields: [] as string[], resources: [] as string[] };
   const h = e.facts.hl7;
   if (h) {
-    if (cc.allowedSegments) for (const s of h.segments) if (!cc.allowedSegments.has(s)) out.segments.push(s);
+    if (cc.allowedSegments) {
+      for (const s of h.segments) if (!cc.allowedSegments.has(s) && !cc.fieldSegments?.has(s)) out.segments.push(s);
+    }
     if (cc.allowedFields) {
       for (const f of h.fields) {
         if (cc.allowedFields.has(f)) continue;
-        // A whole segment listed in allowedFields admits its fields.
+        // A segment allowed whole admits its fields, unless fields of it are listed: then only those.
         const dash = f.indexOf('-');
-        if (dash > 0 && cc.allowedFields.has(f.slice(0, dash))) continue;
+        const seg = dash > 0 ? f.slice(0, dash) : f;
+        if (cc.allowedFields.has(seg) || (cc.allowedSegments?.has(seg) && !cc.fieldSegments?.has(seg))) continue;
         out.fields.push(f);
       }
     }
@@ -210,7 +213,9 @@ export class Evaluator {
     }
     const t = this.traits;
     const dstExternal = d.partner >= 0 || (d.zone >= 0 ? t.external[d.zone] === 1 : d.asset < 0 && !isPrivateV4(e.dst));
-    if (dstExternal && !(allowed && 'partner' in allowed.conduit.to)) flags |= FLAG.EXTERNAL_NO_PARTNER;
+    const srcExternal = s.partner >= 0 || (s.zone >= 0 && t.external[s.zone] === 1);
+    // Outbound only: inbound from the internet is the conduit check's business.
+    if (dstExternal && !srcExternal && !(allowed && 'partner' in allowed.conduit.to)) flags |= FLAG.EXTERNAL_NO_PARTNER;
     if (!allowed && verdict !== VERDICT.INTRA_ZONE && s.zone >= 0 && t.exposed[s.zone] === 1 && d.zone !== s.zone) {
       const dstPhi = d.asset >= 0 ? p.assets[d.asset].phi : d.zone >= 0 && t.phi[d.zone] === 1 && t.exposed[d.zone] === 0;
       if (dstPhi) flags |= FLAG.EXPOSED;

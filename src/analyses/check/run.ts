@@ -4,6 +4,7 @@
  * carry metadata only: addresses, ports, AE titles, message types, counts.
  */
 import type { Finding } from '../../core/finding.ts';
+import { isPrivateAddress } from '../../core/net.ts';
 import type { Severity } from '../../core/severity.ts';
 import type { SiteModel } from '../../model/types.ts';
 import { classifyEdges } from '../../observations/classify.ts';
@@ -172,8 +173,10 @@ function unknownAssetFindings(p: CompiledPolicy, edges: readonly FlowEdge[], out
     const pl = p.addresses.place(addr);
     if (pl.asset >= 0 || pl.partner >= 0 || pl.zone < 0) continue;
     const z = p.zones[pl.zone];
-    if (z.kind === 'external') continue;
-    out.push(finding('check.unknown-asset', addr, `Unknown host ${addr} in zone ${z.name}`, 'medium',
+    // A private address that only the external catch-all covers is an internal host nobody zoned.
+    if (z.kind === 'external' && !isPrivateAddress(addr)) continue;
+    const where = z.kind === 'external' ? `outside every internal zone (falls into ${z.name})` : `in zone ${z.name}`;
+    out.push(finding('check.unknown-asset', addr, `Unknown host ${addr} ${where}`, 'medium',
       { address: addr, zone: z.name, flows: x.flows, firstSeen: new Date(x.first).toISOString(), lastSeen: new Date(x.last).toISOString() },
       { zone: z.name, firstSeen: x.first, lastSeen: x.last, fix: 'add it to the inventory (assets.yaml) or remove it from the network' }));
   }

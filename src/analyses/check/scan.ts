@@ -22,8 +22,10 @@ export interface Scanner {
 export function findScanners(edges: readonly FlowEdge[], ev: Evaluation): Scanner[] {
   const by = new Map<string, { dsts: Set<string>; ports: Set<number>; pairs: Set<string>; first: number; last: number }>();
   for (let i = 0; i < edges.length; i++) {
-    if (ev.verdict[i] === VERDICT.ALLOWED || ev.verdict[i] === VERDICT.INTRA_ZONE) continue;
+    const v = ev.verdict[i];
     const e = edges[i];
+    // Inside a zone only unanswered or unidentified probes count: peers there may talk freely.
+    if (v === VERDICT.ALLOWED || (v === VERDICT.INTRA_ZONE && e.protocolFrom === 'content')) continue;
     let s = by.get(e.src);
     if (!s) by.set(e.src, (s = { dsts: new Set(), ports: new Set(), pairs: new Set(), first: e.firstSeen, last: e.lastSeen }));
     s.dsts.add(e.dst);

@@ -4,7 +4,7 @@
  * return traffic needs no rule; the final deny is logged.
  */
 import { v4Addr, v4Mask, type AddressGroup, type PolicyIR, type RuleService, expiredNote } from './ir.ts';
-import { serviceGroupName } from './cisco-ios.ts';
+import { remark, serviceGroupName } from './cisco-ios.ts';
 
 export const ASA_ACL = 'WARDLINE_POLICY';
 
@@ -25,7 +25,7 @@ export function renderCiscoAsa(ir: PolicyIR): string {
   for (const r of ir.rules) lines.push(`object-group service ${serviceGroupName(r.id)}`, ...r.services.flatMap(svcLines));
   for (const r of ir.rules) {
     if (!r.src.v4.length || !r.dst.v4.length) continue;
-    lines.push(`access-list ${ASA_ACL} remark ${r.comment}`,
+    lines.push(`access-list ${ASA_ACL} remark ${remark(r.comment)}`,
       `access-list ${ASA_ACL} extended permit object-group ${serviceGroupName(r.id)} object-group ${r.src.name} object-group ${r.dst.name}`);
   }
   lines.push(`access-list ${ASA_ACL} remark default deny, logged`, `access-list ${ASA_ACL} extended deny ip any any log`);

@@ -20,6 +20,11 @@ function svcLines(s: RuleService): string[] {
   return s.ports.map(([a, b]) => (a === b ? ` ${s.transport} eq ${a}` : ` ${s.transport} range ${a} ${b}`));
 }
 
+/** IOS and ASA cap remarks at 100 characters. */
+export function remark(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
+
 export function serviceGroupName(id: string): string {
   return `S_${id.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
@@ -34,7 +39,7 @@ export function renderCiscoIos(ir: PolicyIR): string {
   lines.push(`ip access-list extended ${IOS_ACL}`, ' remark stateful return traffic (TCP)', ' permit tcp any any established');
   for (const r of ir.rules) {
     if (!r.src.v4.length || !r.dst.v4.length) continue;
-    lines.push(` remark ${r.comment}`, ` permit object-group ${serviceGroupName(r.id)} object-group ${r.src.name} object-group ${r.dst.name}`);
+    lines.push(` remark ${remark(r.comment)}`, ` permit object-group ${serviceGroupName(r.id)} object-group ${r.src.name} object-group ${r.dst.name}`);
     for (const s of r.services) {
       if (s.transport !== 'udp') continue;
       for (const [a, b] of s.ports.length ? s.ports : [[1, 65535] as [number, number]]) {
