@@ -8,7 +8,7 @@ set -euo pipefail
 NODE_PREFIX=${NODE_PREFIX:-/opt/node24}
 PKGS=(dcmtk orthanc tshark nmap nftables iptables softflowd nfdump socat python3-hl7 python3-pydicom
       iproute2 ethtool tcpreplay procps time curl jq postgresql nats-server chromium fonts-liberation
-      poppler-utils)
+      poppler-utils dnsmasq-base bind9-dnsutils openssl)
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
