@@ -196,3 +196,75 @@ export function mllp(message: string | Uint8Array): Uint8Array {
   const body = typeof message === 'string' ? Buffer.from(message.replace(/\r?\n/g, '\r'), 'latin1') : message;
   return Buffer.concat([Buffer.from([0x0b]), body, Buffer.from([0x1c, 0x0d])]);
 }
+
+export interface RecordedConnection {
+  conn: ConnectionInfo;
+  chunks: Chunk[];
+  /** Resolves when both sides have closed. */
+  closed: Promise<void>;
+}
+
+export interface RecordingProxy {
+  port: number;
+  connections: RecordedConnection[];
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback TCP relay in front of a real server that records every chunk
+ * each side sent, in order: the bytes a passive sensor would see, without
+ * needing a capture interface.
+ */
+export async function recordingProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<RecordingProxy> {
+  const net = await import('node:net');
+  const connections: RecordedConnection[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(client);
+    sockets.add(upstream);
+    const rec: RecordedConnection = {
+      conn: connectionInfo(client.remoteAddress ?? '127.0.0.1', client.remotePort ?? 0, targetHost, targetPort),
+      chunks: [],
+      closed: Promise.all([
+        new Promise<void>((r) => client.once('close', () => r())),
+        new Promise<void>((r) => upstream.once('close', () => r())),
+      ]).then(() => undefined),
+    };
+    connections.push(rec);
+    client.on('data', (d: Buffer) => {
+      rec.chunks.push({ dir: 0, bytes: Uint8Array.from(d) });
+      upstream.write(d);
+    });
+    upstream.on('data', (d: Buffer) => {
+      rec.chunks.push({ dir: 1, bytes: Uint8Array.from(d) });
+      client.write(d);
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('end', () => client.end());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    port,
+    connections,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A free loopback TCP port (for servers that cannot listen on port 0). */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}

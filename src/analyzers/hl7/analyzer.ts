@@ -8,9 +8,12 @@ import { Hl7Parser } from './parser.ts';
 /** VT then "MSH", "BHS" or "FHS" and a field separator that is not alphanumeric. */
 export function looksLikeMllp(b: Uint8Array): boolean {
   if (b.length < 5 || b[0] !== 0x0b) return false;
-  const id = String.fromCharCode(b[1], b[2], b[3]);
+  // A UTF-8 byte-order mark may precede the header when a file is sent as is.
+  const o = b[1] === 0xef && b[2] === 0xbb && b[3] === 0xbf ? 4 : 1;
+  if (b.length < o + 4) return false;
+  const id = String.fromCharCode(b[o], b[o + 1], b[o + 2]);
   if (id !== 'MSH' && id !== 'BHS' && id !== 'FHS') return false;
-  const sep = b[4];
+  const sep = b[o + 3];
   return sep > 0x20 && sep < 0x7f && !/[A-Za-z0-9]/.test(String.fromCharCode(sep));
 }
 

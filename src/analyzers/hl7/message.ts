@@ -121,6 +121,11 @@ export class SegmentScanner {
       }
       if (this.capture && this.bufLen < MAX_CAPTURE) this.buf[this.bufLen++] = c;
       if (this.idLen < 3 && this.fieldIdx === 0) {
+        // Files saved with a UTF-8 byte-order mark get sent with it; skip it before a segment id.
+        if (this.idLen === 0 && (c === 0xef || (this.bom > 0 && (c === 0xbb || c === 0xbf)))) {
+          this.bom = c === 0xef ? 2 : this.bom - 1;
+          continue;
+        }
         this.idCodes[this.idLen++] = c;
         if (this.idLen === 3) {
           this.id = String.fromCharCode(this.idCodes[0], this.idCodes[1], this.idCodes[2]);
@@ -157,6 +162,7 @@ export class SegmentScanner {
   }
 
   private pendingSep = false;
+  private bom = 0;
 
   private endField(): void {
     if (this.tracked && this.populated && this.fieldIdx > 0 && this.msg && this.msg.fields.length < MAX_FIELDS) {
