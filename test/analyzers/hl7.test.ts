@@ -27,7 +27,7 @@ interface Summary {
 }
 
 function significant(v: string): boolean {
-  return /[^\^~&" ]/.test(v);
+  return /[^^~&" ]/.test(v);
 }
 
 /** tshark's decode of every HL7 message in a capture. */
