@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Scalar, type YAMLMap } from 'yaml';
-import { InputError, type SourceLocation } from '../core/errors.ts';
+import { InputError, formatLocation, type SourceLocation } from '../core/errors.ts';
 import { parseCidr } from '../core/net.ts';
 import { DEFAULT_CRITICALITY, DEFAULT_SECURITY_LEVEL, DEFAULT_SITE_NAME, DEFAULT_TIMEZONE, defaultDoNotProbe, defaultPhi } from './defaults.ts';
 import { ImplicitFields, normalise } from './normalise.ts';
@@ -329,9 +329,9 @@ function required(r: Reader, value: string | undefined, node: unknown, what: str
 }
 
 function readSite(r: Reader, node: YNode, keyNode: unknown, parts: Parts): void {
-  const loc = r.loc(node ?? keyNode);
+  const loc = r.loc(keyNode);
   if (parts.site) {
-    r.problem('error', 'site.duplicate', keyNode, 'the site is defined twice', `the first definition is at ${parts.siteLoc?.file}:${parts.siteLoc?.line}`);
+    r.problem('error', 'site.duplicate', keyNode, 'the site is defined twice', `the first definition is at ${parts.siteLoc ? formatLocation(parts.siteLoc) : 'another file'}`);
     return;
   }
   const f = fields(r, node, 'site', ['name', 'timezone', 'description']);

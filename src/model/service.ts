@@ -55,6 +55,9 @@ export function parsePorts(text: string): Array<number | [number, number]> | str
  */
 export function parseService(text: string): ServiceSpec | string {
   const m = /^\s*([a-z][a-z0-9-]*)(?:\/([^:]*))?(?::([a-z][a-z0-9-]*))?\s*$/i.exec(text);
+  if (!m && /^\s*\d+(-\d+)?(:[a-z0-9-]+)?\s*$/i.test(text)) {
+    return `'${text}' is not a service: inside [ ] a comma separates services, so quote port lists, e.g. "dicom/104,11112"`;
+  }
   if (!m) return `'${text}' is not a service; write tcp/PORT[:protocol], udp/PORT or a name like dicom, hl7, https`;
   const head = m[1].toLowerCase();
   let transport: Transport;

@@ -16,8 +16,9 @@ function parseNow(v: unknown): number | undefined {
 /** Loads and validates, turning broken YAML into a problem so --json still gets a document. */
 function check(ctx: CommandContext): { path: string; model?: SiteModel; problems: Problem[] } {
   const path = resolveModelPath(ctx.args[0]);
+  const now = parseNow(ctx.opts.now);
   try {
-    const { model, problems } = checkModel(path, { now: parseNow(ctx.opts.now) });
+    const { model, problems } = checkModel(path, { now });
     return { path, model, problems };
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
@@ -74,7 +75,7 @@ const show: Command = {
     const { model, problems } = check(ctx);
     const errors = problems.filter((p) => p.severity === 'error');
     if (!model || errors.length) {
-      for (const p of errors) ctx.out.error(formatProblem(p));
+      for (const p of errors) ctx.out.error(formatProblem(p).replace(/^(.*?)error: /, '$1'));
       return EXIT.USAGE;
     }
     for (const p of problems) ctx.out.warn(formatProblem(p).replace(/^(.*?)warning: /, '$1'));
