@@ -1,0 +1,190 @@
+/**
+ * Fuzzes the NetFlow v5/v9/IPFIX decoder, the export-pcap walk and the flow
+ * folding with mutations of real export datagrams: every corpus payload file
+ * and every UDP payload of the corpus export pcaps. A case is a short
+ * exporter session (template datagrams, then data), mutated at the byte level
+ * and structurally (set lengths, template field counts and lengths,
+ * variable-length markers, withdrawals, splices between samples).
+ *   node fuzz/netflow.ts [cases] [seed]
+ * A failure is an exception, a record count no datagram could hold, or a case slower than 1 s.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NetflowDecoder, PcapUdpWalker, TemplateCache, FlowFolder, createConnSample, foldRecord } from '../src/sources/netflow/index.ts';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Samples {
+  /** Sessions: datagrams of one exporter in export order (templates first). */
+  sessions: Uint8Array[][];
+  pcaps: Uint8Array[];
+}
+
+export function loadSamples(): Samples {
+  const corpus = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
+  const dir = join(corpus, 'netflow');
+  const files = readdirSync(dir).sort();
+  const sessions: Uint8Array[][] = [];
+  const dats = files.filter((f) => f.endsWith('.dat'));
+  for (const f of dats.filter((x) => !x.includes('_tpl') && !x.includes('_data'))) sessions.push([readFileSync(join(dir, f))]);
+  for (const tpl of dats.filter((x) => x.includes('_tpl'))) {
+    const stem = tpl.replace(/_tpl.*$/, '');
+    const data = dats.filter((x) => x.startsWith(stem) && x.includes('_data'));
+    sessions.push([readFileSync(join(dir, tpl)), ...data.map((d) => readFileSync(join(dir, d)))]);
+  }
+  const pcaps: Uint8Array[] = [];
+  for (const f of files.filter((x) => x.endsWith('.pcap')).map((x) => join(dir, x)).concat([join(corpus, 'lab', 'lab_hospital_flow-export.pcap')])) {
+    const bytes = readFileSync(f);
+    pcaps.push(bytes);
+    const bySrc = new Map<string, Uint8Array[]>();
+    const w = new PcapUdpWalker((d) => {
+      const list = bySrc.get(d.src) ?? [];
+      list.push(d.payload.slice());
+      bySrc.set(d.src, list);
+    });
+    w.push(bytes);
+    w.end();
+    for (const list of bySrc.values()) sessions.push(list);
+  }
+  return { sessions, pcaps };
+}
+
+function u16at(b: Uint8Array, o: number, v: number): void {
+  if (o + 1 < b.length) {
+    b[o] = (v >> 8) & 255;
+    b[o + 1] = v & 255;
+  }
+}
+
+/** Offsets of set headers in a v9/IPFIX datagram, for structure-aware mutations. */
+function setOffsets(b: Uint8Array): number[] {
+  const v = b.length >= 2 ? (b[0] << 8) | b[1] : 0;
+  let off = v === 9 ? 20 : v === 10 ? 16 : -1;
+  const out: number[] = [];
+  while (off >= 0 && off + 4 <= b.length && out.length < 64) {
+    out.push(off);
+    const len = (b[off + 2] << 8) | b[off + 3];
+    if (len < 4) break;
+    off += len;
+  }
+  return out;
+}
+
+const INTERESTING = [0, 1, 2, 3, 4, 255, 256, 257, 0x7fff, 0x8000, 0xfffe, 0xffff];
+
+export function mutate(src: Uint8Array, r: () => number, donors: Uint8Array[]): Uint8Array {
+  let b: Uint8Array = src.slice();
+  const n = 1 + Math.floor(r() * 6);
+  for (let k = 0; k < n; k++) {
+    const op = Math.floor(r() * 10);
+    const at = Math.floor(r() * (b.length + 1));
+    const sets = setOffsets(b);
+    const pick = (): number => INTERESTING[Math.floor(r() * INTERESTING.length)];
+    if (op === 0 && b.length) b[Math.min(at, b.length - 1)] ^= 1 << Math.floor(r() * 8);
+    else if (op === 1 && b.length) b[Math.min(at, b.length - 1)] = Math.floor(r() * 256);
+    else if (op === 2) b = b.slice(0, at);
+    else if (op === 3 && sets.length) u16at(b, sets[Math.floor(r() * sets.length)] + 2, pick()); // set length
+    else if (op === 4 && sets.length) u16at(b, sets[Math.floor(r() * sets.length)], pick()); // set id
+    else if (op === 5 && sets.length) {
+      // a template's field count, or one field's type/length (often the variable-length marker)
+      const s = sets[Math.floor(r() * sets.length)];
+      u16at(b, s + 4 + 2 * Math.floor(r() * 8), pick());
+    } else if (op === 6) {
+      const d = donors[Math.floor(r() * donors.length)];
+      const from = Math.floor(r() * d.length);
+      const piece = d.subarray(from, from + Math.floor(r() * 128));
+      const out = new Uint8Array(b.length + piece.length);
+      out.set(b.subarray(0, at));
+      out.set(piece, at);
+      out.set(b.subarray(at), at + piece.length);
+      b = out;
+    } else if (op === 7) u16at(b, 2, pick()); // header count / IPFIX length
+    else if (op === 8 && b.length > 4) {
+      const extra = new Uint8Array(Math.floor(r() * 64));
+      for (let i = 0; i < extra.length; i++) extra[i] = Math.floor(r() * 256);
+      const out = new Uint8Array(b.length + extra.length);
+      out.set(b);
+      out.set(extra, b.length);
+      b = out;
+    } else if (b.length >= 2) u16at(b, 0, [5, 9, 10, 7][Math.floor(r() * 4)]); // version
+  }
+  return b;
+}
+
+export interface FuzzResult {
+  cases: number;
+  records: number;
+  anomalies: number;
+  failures: string[];
+}
+
+export function runNetflowFuzz(cases: number, seed = 1, samples = loadSamples()): FuzzResult {
+  const r = rng(seed);
+  const donors = samples.sessions.flat();
+  const res: FuzzResult = { cases: 0, records: 0, anomalies: 0, failures: [] };
+  for (let i = 0; i < cases; i++) {
+    const started = performance.now();
+    try {
+      if (i % 200 === 199) {
+        // The export-pcap walk, fed in random chunk sizes.
+        const p = mutate(samples.pcaps[Math.floor(r() * samples.pcaps.length)], r, donors);
+        const dec = new NetflowDecoder({ onRecord() {} });
+        const w = new PcapUdpWalker((d) => dec.decode(d.payload, d.src, d.ts));
+        for (let off = 0; off < p.length;) {
+          const n = 1 + Math.floor(r() * 512);
+          w.push(p.subarray(off, off + n));
+          off += n;
+        }
+        w.end();
+      } else {
+        const session = samples.sessions[Math.floor(r() * samples.sessions.length)];
+        const cache = new TemplateCache();
+        const folder = new FlowFolder('netflow');
+        const sample = createConnSample();
+        let bytes = 0;
+        let records = 0;
+        const dec = new NetflowDecoder({ onRecord(rec) { records++; foldRecord(folder, sample, rec); } }, { cache });
+        for (const d of session) {
+          const m = r() < 0.7 ? mutate(d, r, donors) : d;
+          bytes += m.length;
+          dec.decode(m, 'fuzz', 0);
+        }
+        if (r() < 0.1) cache.expire(1e15, 0);
+        folder.result();
+        // A record takes at least one byte of some datagram.
+        if (records > bytes) throw new Error(`${records} records from ${bytes} bytes`);
+        res.records += records;
+        res.anomalies += dec.anomalies.total;
+      }
+    } catch (err) {
+      res.failures.push(`case ${i} (seed ${seed}): ${(err as Error).stack ?? err}`);
+      if (res.failures.length > 10) break;
+    }
+    const ms = performance.now() - started;
+    if (ms > 1000) res.failures.push(`case ${i} (seed ${seed}) took ${ms.toFixed(0)} ms`);
+    res.cases++;
+  }
+  return res;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const cases = Number(process.argv[2] ?? 100_000);
+  const seed = Number(process.argv[3] ?? 1);
+  const t = performance.now();
+  const res = runNetflowFuzz(cases, seed);
+  console.log(`netflow fuzz: ${res.cases} cases, ${res.records} records, ${res.anomalies} anomalies, ${((performance.now() - t) / 1000).toFixed(1)} s, ${res.failures.length} failures`);
+  for (const f of res.failures) console.error(f);
+  process.exit(res.failures.length ? 1 : 0);
+}
