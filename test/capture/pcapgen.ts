@@ -37,6 +37,10 @@ export function readPcap(path: string): Pcap {
 }
 
 export function writePcap(path: string, p: Pcap, opts: { bigEndian?: boolean } = {}): void {
+  writeFileSync(path, encodePcap(p, opts));
+}
+
+export function encodePcap(p: Pcap, opts: { bigEndian?: boolean } = {}): Buffer {
   const le = !opts.bigEndian;
   const size = 24 + p.records.reduce((n, r) => n + 16 + r.data.length, 0);
   const b = Buffer.alloc(size);
@@ -54,11 +58,70 @@ export function writePcap(path: string, p: Pcap, opts: { bigEndian?: boolean } =
     u32(r.sec, o);
     u32(r.frac, o + 4);
     u32(r.data.length, o + 8);
-    u32(r.wireLen + (r.data.length - r.data.length), o + 12);
+    u32(r.wireLen, o + 12);
     b.set(r.data, o + 16);
     o += 16 + r.data.length;
   }
-  writeFileSync(path, b);
+  return b;
+}
+
+/**
+ * pcapng of one or more sections, each with its interfaces; packets as EPBs
+ * (or SPBs when spb is set, on interface 0). Timestamps in microseconds, or
+ * nanoseconds when the interface says tsresol 9.
+ */
+export function encodePcapng(sections: Array<{ bigEndian?: boolean; ifaces: Array<{ linktype: number; nano?: boolean }>; packets: Array<{ iface: number; rec: Rec; spb?: boolean }> }>): Buffer {
+  const parts: Buffer[] = [];
+  for (const sec of sections) {
+    const le = !sec.bigEndian;
+    const block = (type: number, body: Buffer): Buffer => {
+      const pad = (4 - (body.length % 4)) % 4;
+      const len = 12 + body.length + pad;
+      const b = Buffer.alloc(len);
+      if (le) { b.writeUInt32LE(type, 0); b.writeUInt32LE(len, 4); b.writeUInt32LE(len, len - 4); }
+      else { b.writeUInt32BE(type, 0); b.writeUInt32BE(len, 4); b.writeUInt32BE(len, len - 4); }
+      body.copy(b, 8);
+      return b;
+    };
+    const w32 = (b: Buffer, v: number, o: number) => (le ? b.writeUInt32LE(v >>> 0, o) : b.writeUInt32BE(v >>> 0, o));
+    const w16 = (b: Buffer, v: number, o: number) => (le ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+    const shb = Buffer.alloc(16);
+    w32(shb, 0x1a2b3c4d, 0);
+    w16(shb, 1, 4);
+    shb.fill(0xff, 8, 16);
+    parts.push(block(0x0a0d0d0a, shb));
+    for (const i of sec.ifaces) {
+      const idb = Buffer.alloc(i.nano ? 20 : 12);
+      w16(idb, i.linktype, 0);
+      w32(idb, 262144, 4);
+      if (i.nano) {
+        w16(idb, 9, 8);
+        w16(idb, 1, 10);
+        idb[12] = 9;
+      }
+      parts.push(block(1, idb));
+    }
+    for (const p of sec.packets) {
+      if (p.spb) {
+        const b = Buffer.alloc(4 + p.rec.data.length);
+        w32(b, p.rec.data.length, 0);
+        b.set(p.rec.data, 4);
+        parts.push(block(3, b));
+        continue;
+      }
+      const nano = sec.ifaces[p.iface]?.nano;
+      const ts = BigInt(p.rec.sec) * (nano ? 1_000_000_000n : 1_000_000n) + BigInt(p.rec.frac);
+      const b = Buffer.alloc(20 + p.rec.data.length);
+      w32(b, p.iface, 0);
+      w32(b, Number(ts >> 32n), 4);
+      w32(b, Number(ts & 0xffffffffn), 8);
+      w32(b, p.rec.data.length, 12);
+      w32(b, p.rec.wireLen, 16);
+      b.set(p.rec.data, 20);
+      parts.push(block(6, b));
+    }
+  }
+  return Buffer.concat(parts);
 }
 
 function ethertype(f: Uint8Array): number {
