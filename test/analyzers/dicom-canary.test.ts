@@ -1,0 +1,150 @@
+/**
+ * PHI canary over real DICOM peers: DCMTK's storescu, findscu and echoscu
+ * talk to a real dcmqrscp through a loopback relay that keeps the bytes a
+ * sensor would see. The patient's name, ID and birth date travel in the
+ * C-STORE data set and in the C-FIND identifier and matches; none of it may
+ * appear in any record, fact or anomaly.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Collector, freePort, recordingProxy, runStream, type RecordingProxy } from './helpers.ts';
+import { dicomAnalyzer } from '../../src/analyzers/dicom/analyzer.ts';
+
+const run = promisify(execFile);
+const CANARIES = ['ZZCANARY', 'PHINEAS', 'CANARY-7731', '19700101'];
+
+const MAKE_CT = `
+import sys
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian
+out = sys.argv[1]
+meta = FileMetaDataset()
+meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.2'
+meta.MediaStorageSOPInstanceUID = '1.2.826.0.1.3680043.8.498.7731.3'
+meta.TransferSyntaxUID = ExplicitVRLittleEndian
+ds = FileDataset(out, {}, file_meta=meta, preamble=b'\\0' * 128)
+ds.is_little_endian = True
+ds.is_implicit_VR = False
+ds.SOPClassUID = meta.MediaStorageSOPClassUID
+ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+ds.StudyInstanceUID = '1.2.826.0.1.3680043.8.498.7731.1'
+ds.SeriesInstanceUID = '1.2.826.0.1.3680043.8.498.7731.2'
+ds.PatientName = 'ZZCANARY^PHINEAS'
+ds.PatientID = 'CANARY-7731'
+ds.PatientBirthDate = '19700101'
+ds.StudyDate = '20240101'
+ds.AccessionNumber = 'ACC7731'
+ds.Modality = 'CT'
+ds.Rows = 8
+ds.Columns = 8
+ds.SamplesPerPixel = 1
+ds.PhotometricInterpretation = 'MONOCHROME2'
+ds.BitsAllocated = 16
+ds.BitsStored = 16
+ds.HighBit = 15
+ds.PixelRepresentation = 0
+ds.PixelData = bytes(range(128))
+ds.save_as(out, write_like_original=False)
+`;
+
+async function waitForPort(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('dicom PHI canary against DCMTK dcmqrscp', () => {
+  let dir = '';
+  let scp: ChildProcess | undefined;
+  let proxy: RecordingProxy | undefined;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wl-dicom-hl7-'));
+    mkdirSync(join(dir, 'db'));
+    execFileSync('/usr/bin/python3', ['-c', MAKE_CT, join(dir, 'ct.dcm')]);
+    const port = await freePort();
+    writeFileSync(join(dir, 'qr.cfg'), [
+      `NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 8',
+      'HostTable BEGIN', 'wlscu = (WLSCU, 127.0.0.1, 0)', 'HostTable END',
+      'VendorTable BEGIN', 'VendorTable END',
+      'AETable BEGIN', `WLQR ${join(dir, 'db')} RW (20, 64mb) ANY`, 'AETable END', '',
+    ].join('\n'));
+    scp = spawn('dcmqrscp', ['-c', join(dir, 'qr.cfg')], { stdio: 'ignore' });
+    await waitForPort(port, 10000);
+    proxy = await recordingProxy(port);
+  });
+
+  after(async () => {
+    await proxy?.close();
+    scp?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('store, query and echo: operations seen, no patient data kept', async () => {
+    const p = String(proxy!.port);
+    await run('echoscu', ['-aet', 'WLSCU', '-aec', 'WLQR', '127.0.0.1', p]);
+    await run('storescu', ['-aet', 'WLSCU', '-aec', 'WLQR', '127.0.0.1', p, join(dir, 'ct.dcm')]);
+    await run('findscu', ['-S', '-aet', 'WLSCU', '-aec', 'WLQR', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'PatientName=ZZCANARY^PHINEAS',
+      '-k', 'PatientID', '-k', 'PatientBirthDate', '-k', 'StudyInstanceUID', '127.0.0.1', p]);
+    await Promise.all(proxy!.connections.map((c) => c.closed));
+    assert.equal(proxy!.connections.length, 3);
+
+    const raw = Buffer.concat(proxy!.connections.flatMap((c) => c.chunks.map((x) => x.bytes))).toString('latin1');
+    for (const canary of CANARIES) assert.ok(raw.includes(canary), `the wire carried ${canary}`);
+
+    const c = new Collector();
+    for (const conn of proxy!.connections) assert.equal(runStream([dicomAnalyzer], conn, c), dicomAnalyzer);
+    const records = c.recordsOf('dicom');
+    assert.equal(records.length, 3);
+    const ops = records.flatMap((r) => r.operations as Array<{ command: string; result?: string; queryLevel?: string; pending: number; sopClassName?: string }>);
+    assert.deepEqual(ops.map((o) => [o.command, o.result]), [['C-ECHO', 'success'], ['C-STORE', 'success'], ['C-FIND', 'success']]);
+    assert.equal(ops[1].sopClassName, 'CT Image Storage');
+    assert.equal(ops[2].queryLevel, 'STUDY');
+    assert.equal(ops[2].pending, 1, 'the stored study matched');
+    assert.ok(records.every((r) => r.callingAe === 'WLSCU' && r.calledAe === 'WLQR' && r.outcome === 'accepted'));
+    assert.deepEqual(c.anomalies, []);
+
+    // The fingerprint names the DCMTK that is installed.
+    const version = /v(\d+\.\d+\.\d+)/.exec(execFileSync('storescu', ['--version'], { encoding: 'utf8' }))![1];
+    const client = c.hosts.get('127.0.0.1')!;
+    assert.ok(client.software.some((s) => s.product === 'DCMTK' && s.version === version), JSON.stringify(client.software));
+
+    const dump = c.dump();
+    for (const canary of CANARIES) assert.ok(!dump.includes(canary), `${canary} leaked`);
+  });
+
+  test('user identity negotiation: type and flag recorded, credentials never', async () => {
+    const before = proxy!.connections.length;
+    // storescu is the DCMTK tool that negotiates user identity (echoscu does not).
+    await run('storescu', ['-aet', 'WLSCU', '-aec', 'WLQR', '--user', 'wl-canary-user', '--password', 'wl-canary-secret', '--pos-response',
+      '127.0.0.1', String(proxy!.port), join(dir, 'ct.dcm')]).catch(() => undefined);
+    await Promise.all(proxy!.connections.map((c) => c.closed));
+    const conn = proxy!.connections[before];
+    assert.ok(Buffer.concat(conn.chunks.map((x) => x.bytes)).toString('latin1').includes('wl-canary-secret'), 'the wire carried the password');
+    const c = new Collector();
+    runStream([dicomAnalyzer], conn, c);
+    const [rec] = c.recordsOf('dicom');
+    const id = rec.userIdentity as { type: number; typeName: string; positiveResponseRequested: boolean; serverResponse: boolean };
+    assert.equal(id.type, 2);
+    assert.equal(id.typeName, 'username+passcode');
+    assert.equal(id.positiveResponseRequested, true);
+    const dump = c.dump();
+    assert.ok(!dump.includes('wl-canary-user') && !dump.includes('wl-canary-secret'));
+  });
+});
