@@ -36,12 +36,11 @@ export class ModelIndex {
     for (const p of model.partners) if (!this.partners.has(p.name)) this.partners.set(p.name, p);
     for (const c of model.conduits) if (!this.conduits.has(c.id)) this.conduits.set(c.id, c);
     this.externalZone = model.zones.find((z) => z.kind === 'external');
-    // External zones without CIDRs mean "everything else"; they go first so any real prefix beats them.
-    const externals = model.zones.filter((z) => z.kind === 'external' && z.cidrs.length === 0);
-    this.zoneTable = new PrefixTable<Zone>([
-      ...externals.map((z) => ({ item: z, cidrs: ANY })),
-      ...model.zones.filter((z) => z.cidrs.length > 0).map((z) => ({ item: z, cidrs: z.cidrs })),
-    ]);
+    // External zones without CIDRs mean "everything else": a /0 that any real prefix beats.
+    this.zoneTable = new PrefixTable<Zone>(model.zones.map((z) => ({
+      item: z,
+      cidrs: z.kind === 'external' && z.cidrs.length === 0 ? ANY : z.cidrs,
+    })));
     this.assetTable = new PrefixTable<Asset>(model.assets.map((a) => ({ item: a, cidrs: a.addresses })));
     this.partnerTable = new PrefixTable<Partner>(model.partners.map((p) => ({ item: p, cidrs: p.addresses })));
     for (const a of model.assets) {

@@ -11,8 +11,9 @@ interface Span { start: bigint; end: bigint; prefix: number; order: number; valu
 
 /** Flattens nested/disjoint prefixes into range starts and values (-1 = nothing). */
 function flatten(spans: Span[], max: bigint): { starts: bigint[]; values: number[] } {
-  // Containing prefixes first; among equal prefixes the later definition wins (it is pushed last).
-  spans.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.prefix - b.prefix || a.order - b.order));
+  // Containing prefixes first; among identical prefixes the first definition wins (it is pushed
+  // last, so it is on top of the stack); validation reports the clash.
+  spans.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.prefix - b.prefix || b.order - a.order));
   const starts: bigint[] = [];
   const values: number[] = [];
   const emit = (from: bigint, value: number) => {
@@ -47,7 +48,7 @@ export class PrefixTable<T> {
   private readonly v6Values: Int32Array;
   private readonly items: T[];
 
-  /** `entries`: each item with its prefixes; items later in the list win ties on identical prefixes. */
+  /** `entries`: each item with its prefixes; items earlier in the list win ties on identical prefixes. */
   constructor(entries: Array<{ item: T; cidrs: readonly string[] }>) {
     this.items = entries.map((e) => e.item);
     const s4: Span[] = [];

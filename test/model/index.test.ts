@@ -35,6 +35,12 @@ test('longest prefix wins for nested zones; the external zone is the fallback', 
   assert.equal(idx.zoneFor('not an ip'), undefined);
 });
 
+test('identical prefixes: the first definition wins (validation reports the clash)', () => {
+  const idx = new ModelIndex(model([zone('first', ['10.0.0.0/24']), zone('second', ['10.0.0.0/24', '10.0.1.0/24'])]));
+  assert.equal(idx.zoneFor('10.0.0.1')?.name, 'first');
+  assert.equal(idx.zoneFor('10.0.1.1')?.name, 'second');
+});
+
 test('without an external zone, unzoned addresses have no zone', () => {
   const idx = new ModelIndex(model([zone('a', ['192.168.0.0/16'])]));
   assert.equal(idx.zoneFor('192.168.4.4')?.name, 'a');
@@ -107,13 +113,13 @@ function rng(seed: number): () => number {
   };
 }
 
-/** The definition of longest-prefix match, by brute force; later zones win ties on identical prefixes. */
+/** The definition of longest-prefix match, by brute force; earlier zones win ties on identical prefixes. */
 function bruteForce(zones: Zone[], ip: string): string | undefined {
   let best: { name: string; prefix: number } | undefined;
   for (const z of zones) {
     for (const text of z.cidrs) {
       const c = parseCidr(text)!;
-      if (cidrContains(c, ip) && (!best || c.prefix >= best.prefix)) best = { name: z.name, prefix: c.prefix };
+      if (cidrContains(c, ip) && (!best || c.prefix > best.prefix)) best = { name: z.name, prefix: c.prefix };
     }
   }
   return best?.name;
