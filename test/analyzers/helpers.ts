@@ -268,3 +268,66 @@ export async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
 }
+
+const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0b, 0x0d, 0x1c, 0x7c, 0x5e, 0x7f, 0x80, 0xfe, 0xff];
+
+/**
+ * One structure-blind mutation of a real sample, AFL-style: bit flips,
+ * interesting bytes, big-endian length fields overwritten, ranges deleted,
+ * duplicated or spliced from another sample, truncation. `tokens` are
+ * protocol bytes worth inserting ("MSH|", "\x1c\r").
+ */
+export function mutate(sample: Uint8Array, other: Uint8Array, r: () => number, tokens: Uint8Array[] = []): Uint8Array {
+  let b = Buffer.from(sample);
+  const rounds = 1 + Math.floor(r() * 4);
+  for (let k = 0; k < rounds; k++) {
+    const pos = Math.floor(r() * Math.max(1, b.length));
+    switch (Math.floor(r() * 9)) {
+      case 0: if (b.length) b[pos] ^= 1 << Math.floor(r() * 8); break;
+      case 1: if (b.length) b[pos] = INTERESTING[Math.floor(r() * INTERESTING.length)]; break;
+      case 2: if (b.length) b[pos] = Math.floor(r() * 256); break;
+      case 3: if (b.length >= pos + 4) b.writeUInt32BE([0, 1, 2, 6, 0x7fffffff, 0xffffffff, Math.floor(r() * 0x10000)][Math.floor(r() * 7)] >>> 0, pos); break;
+      case 4: b = Buffer.concat([b.subarray(0, pos), b.subarray(Math.min(b.length, pos + 1 + Math.floor(r() * 64)))]); break;
+      case 5: {
+        const len = Math.floor(r() * 256);
+        b = Buffer.concat([b.subarray(0, pos), b.subarray(pos, pos + len), b.subarray(pos)]);
+        break;
+      }
+      case 6: {
+        const at = Math.floor(r() * Math.max(1, other.length));
+        b = Buffer.concat([b.subarray(0, pos), other.subarray(at, at + Math.floor(r() * 512)), b.subarray(pos)]);
+        break;
+      }
+      case 7: b = b.subarray(0, pos); break;
+      default:
+        if (tokens.length) b = Buffer.concat([b.subarray(0, pos), tokens[Math.floor(r() * tokens.length)], b.subarray(pos)]);
+        break;
+    }
+  }
+  return b;
+}
+
+/** A sink that only counts, for fuzzing at speed; checks what every record must satisfy. */
+export function countingSink(check: (rec: ProtocolRecord) => void): AnalyzerSink & { records: number; anomalies: number } {
+  const facts: EdgeFacts = {};
+  const hosts = new Map<string, HostFacts>();
+  const sink = {
+    records: 0,
+    anomalies: 0,
+    record(rec: ProtocolRecord) {
+      sink.records++;
+      check(rec);
+    },
+    facts: () => facts,
+    host(address: string) {
+      let h = hosts.get(address);
+      if (!h) hosts.set(address, (h = newHost(address)));
+      return h;
+    },
+    setProtocol() {},
+    anomaly() {
+      sink.anomalies++;
+    },
+  };
+  return sink;
+}

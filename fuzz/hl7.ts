@@ -1,0 +1,90 @@
+/**
+ * Fuzzes the HL7/MLLP analyzer with mutated real messages: the corpus
+ * message files (MLLP-framed), the nhapi fuzz crashers and the MLLP streams
+ * of the captures. Every case must finish without throwing and produce only
+ * bounded, printable header metadata.
+ *
+ *   node fuzz/hl7.ts [cases=100000] [seed=1]
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORPUS, corpusFile } from '../test/helpers/corpus.ts';
+import { connectionInfo, countingSink, mllp, mutate, rechunk, rng, tcpStreams } from '../test/analyzers/helpers.ts';
+import { hl7Analyzer } from '../src/analyzers/hl7/analyzer.ts';
+import type { ProtocolRecord } from '../src/observations/types.ts';
+
+export function hl7Samples(): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const f of readdirSync(join(CORPUS, 'hl7')).sort()) {
+    const text = readFileSync(join(CORPUS, 'hl7', f), 'latin1');
+    out.push(mllp(f.endsWith('.bin') ? Buffer.from(text, 'latin1') : text));
+  }
+  for (const f of [corpusFile('lab', 'lab_hospital.pcap'), corpusFile('pcap', 'tapirx_HL7-ADT.pcap'), corpusFile('pcap', 'tapirx_HL7-ORM.pcap')]) {
+    for (const s of tcpStreams(f)) {
+      const client = Buffer.concat(s.chunks.filter((c) => c.dir === 0).map((c) => c.bytes));
+      if (client[0] === 0x0b) out.push(client);
+    }
+  }
+  return out;
+}
+
+const TOKENS = ['\x0b', '\x1c\r', '\r', '\n', '|', '^', '~', '\\', '&', 'MSH|^~\\&|', 'PID|', 'MSA|', 'BHS|^~\\&|', 'FHS|', '\x0bMSH|', '""', '\xef\xbb\xbf']
+  .map((t) => Buffer.from(t, 'latin1'));
+const PRINTABLE = /^[\x20-\x7e]*$/;
+
+function check(rec: ProtocolRecord): void {
+  for (const k of ['sendingApplication', 'sendingFacility', 'receivingApplication', 'receivingFacility', 'messageType', 'version'] as const) {
+    const v = rec[k] as string;
+    if (typeof v !== 'string' || v.length > 64 || !PRINTABLE.test(v)) throw new Error(`bad ${k}: ${JSON.stringify(v)}`);
+  }
+  for (const s of rec.segments as string[]) if (!/^[A-Z][A-Z0-9]{2}$/.test(s)) throw new Error(`bad segment id ${JSON.stringify(s)}`);
+  for (const f of rec.fields as string[]) if (!/^[A-Z][A-Z0-9]{2}-\d+$/.test(f)) throw new Error(`bad field name ${JSON.stringify(f)}`);
+}
+
+export interface FuzzResult {
+  cases: number;
+  records: number;
+  anomalies: number;
+  slowestMs: number;
+  failures: string[];
+}
+
+export function fuzzHl7(cases: number, seed: number): FuzzResult {
+  const samples = hl7Samples();
+  const r = rng(seed);
+  const conn = connectionInfo('10.0.0.1', 40000, '10.0.0.2', 2575);
+  const res: FuzzResult = { cases, records: 0, anomalies: 0, slowestMs: 0, failures: [] };
+  for (let i = 0; i < cases; i++) {
+    const s = samples[Math.floor(r() * samples.length)];
+    const o = samples[Math.floor(r() * samples.length)];
+    const bytes = mutate(s, o, r, TOKENS);
+    const size = r() < 0.2 ? () => 1 + Math.floor(r() * 4) : () => 1 + Math.floor(r() * 1500);
+    const sink = countingSink(check);
+    const t0 = performance.now();
+    try {
+      const parser = hl7Analyzer.create(conn, sink);
+      let ts = 0;
+      for (const c of rechunk([{ dir: r() < 0.9 ? 0 : 1, bytes }], size)) {
+        if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
+        else parser.data(c.dir, c.bytes, ts++);
+      }
+      parser.end(ts);
+    } catch (err) {
+      if (res.failures.length < 10) res.failures.push(`case ${i} (seed ${seed}): ${(err as Error).stack ?? String(err)}`);
+    }
+    res.slowestMs = Math.max(res.slowestMs, performance.now() - t0);
+    res.records += sink.records;
+    res.anomalies += sink.anomalies;
+  }
+  return res;
+}
+
+if (import.meta.main) {
+  const cases = Number(process.argv[2] ?? 100000);
+  const seed = Number(process.argv[3] ?? 1);
+  const t0 = performance.now();
+  const res = fuzzHl7(cases, seed);
+  console.log(`hl7 fuzz: ${res.cases} cases, ${res.records} records, ${res.anomalies} anomalies, slowest case ${res.slowestMs.toFixed(1)} ms, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  for (const f of res.failures) console.error(f);
+  process.exitCode = res.failures.length ? 1 : 0;
+}
