@@ -189,7 +189,9 @@ function readSource(src: ModelSource, parts: Parts, problems: Problem[]): void {
           for (const item of seqItems(r, value, pair.key, 'partners')) { const p = readPartner(r, item); if (p) parts.partners.push(p); }
           break;
         default:
-          r.problem('error', 'key.unknown', pair.key, `unknown section '${key}'`, suggestHint(key, SECTIONS, 'sections'));
+          // x-* sections hold anchors for merge keys (`x-monitor: &monitor {...}`) and are otherwise ignored.
+          if (key.startsWith('x-')) break;
+          r.problem('error', 'key.unknown', pair.key, `unknown section '${key}'`, suggestHint(key, SECTIONS, 'sections') ?? 'sections named x-... are ignored (for YAML anchors)');
       }
     }
   }
@@ -234,15 +236,23 @@ interface Field {
 type Fields = Map<string, Field>;
 
 /** Reads a mapping's keys against the allowed ones; `aliases` maps short forms ("cidr") to the canonical key. */
-function fields(r: Reader, node: YNode, what: string, allowed: readonly string[], aliases: Record<string, string> = {}): Fields | undefined {
+function fields(r: Reader, node: YNode, what: string, allowed: readonly string[], aliases: Record<string, string> = {}, depth = 0): Fields | undefined {
   if (!node || !isMap(node)) {
     r.problem('error', 'type.map', node, `each entry of ${what} must be a mapping of keys`, `e.g. "- name: ..." with the keys indented below`);
     return undefined;
   }
   const out: Fields = new Map();
+  const merges: unknown[] = [];
   for (const pair of node.items) {
     const raw = keyText(r, pair.key);
     if (raw === undefined) continue;
+    if (raw === '<<') {
+      // YAML merge keys (`<<: *defaults`): shared settings for many assets or conduits.
+      const v = r.deref(pair.value);
+      if (v && isSeq(v)) merges.push(...v.items);
+      else merges.push(v);
+      continue;
+    }
     const key = aliases[raw] ?? raw;
     if (!allowed.includes(key)) {
       r.problem('error', 'key.unknown', pair.key, `unknown key '${raw}' in ${what}`, suggestHint(raw, [...allowed, ...Object.keys(aliases)], 'keys'));
@@ -254,6 +264,15 @@ function fields(r: Reader, node: YNode, what: string, allowed: readonly string[]
     }
     const value = r.deref(pair.value);
     out.set(key, { key: pair.key, value, loc: value ? r.loc(value) : r.loc(pair.key) });
+  }
+  for (const m of merges) {
+    if (depth >= 8) {
+      r.problem('error', 'yaml.merge', m, 'merge keys (<<) nest too deeply');
+      break;
+    }
+    const inherited = fields(r, r.deref(m), what, allowed, aliases, depth + 1);
+    // Keys written in the mapping itself override merged ones.
+    for (const [k, f] of inherited ?? []) if (!out.has(k)) out.set(k, f);
   }
   return out;
 }

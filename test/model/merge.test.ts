@@ -71,3 +71,38 @@ test('an empty directory is an input error', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /no \*\.yaml or \*\.yml files in/);
 });
+
+test('YAML merge keys share settings; x-* sections hold the anchors', () => {
+  const { dir, cleanup } = tempModel({
+    'm.yaml': `site: {name: M, timezone: UTC}
+zones:
+  - {name: icu, kind: clinical, cidrs: [10.50.0.0/24], processes: [patient-monitoring]}
+x-monitor: &monitor
+  kind: patient-monitor
+  vendor: Philips
+  criticality: critical
+assets:
+  - name: bed-1
+    <<: *monitor
+    address: 10.50.0.11
+  - name: bed-2
+    <<: [*monitor]
+    address: 10.50.0.12
+    criticality: high
+  - name: bed-3
+    <<: *monitor
+    address: 10.50.0.13
+    vendr: typo
+`,
+  });
+  cleanups.push(cleanup);
+  const { model, problems } = checkModel(dir);
+  assert.deepEqual(model.assets.map((a) => [a.name, a.kind, a.vendor, a.criticality, a.process]), [
+    ['bed-1', 'patient-monitor', 'Philips', 'critical', 'patient-monitoring'],
+    ['bed-2', 'patient-monitor', 'Philips', 'high', 'patient-monitoring'],
+    ['bed-3', 'patient-monitor', 'Philips', 'critical', 'patient-monitoring'],
+  ]);
+  // Merged values point at where they were written (the anchor).
+  assert.deepEqual(fieldLoc(model.assets[0], 'vendor'), { file: join(dir, 'm.yaml'), line: 6, column: 11 });
+  assert.deepEqual(problems.map((p) => [p.code, p.location?.line, p.location?.column, p.hint]), [['key.unknown', 19, 5, "did you mean 'vendor'?"]]);
+});
