@@ -62,9 +62,16 @@ export function createConnSample(): ConnSample {
 }
 
 interface EdgeState {
+  key: string;
   edge: FlowEdge;
-  /** Client port -> end of the last session seen on it, for session counting. */
-  clients: Map<number, number>;
+  /**
+   * Client port -> end of the last session seen on it, for session counting.
+   * Most edges see one client port, so the first is kept inline and the map
+   * is only made for the second.
+   */
+  port0: number;
+  end0: number;
+  clients: Map<number, number> | undefined;
   answered: boolean;
 }
 
@@ -109,7 +116,10 @@ export class FlowFolder {
           bytes: 0, packets: 0, sessions: 0, firstSeen: NaN, lastSeen: NaN,
           encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
         },
-        clients: new Map(),
+        key,
+        port0: -1,
+        end0: NaN,
+        clients: undefined,
         answered: false,
       };
       this.#edges.set(key, st);
@@ -124,11 +134,19 @@ export class FlowFolder {
     if (s.oneSession) {
       e.sessions++;
     } else {
-      const prevEnd = st.clients.get(clientPort);
-      const start = s.first === s.first ? s.first : NaN;
+      const inline = st.port0 === clientPort || st.port0 < 0;
+      const prevEnd = st.port0 === clientPort ? st.end0 : st.clients?.get(clientPort);
+      const start = s.first;
       if (prevEnd === undefined || (start === start && prevEnd === prevEnd && start > prevEnd + SESSION_GAP_MS)) e.sessions++;
-      const end = last === last ? last : NaN;
-      if (prevEnd === undefined || !(prevEnd >= end)) st.clients.set(clientPort, end);
+      if (prevEnd === undefined || !(prevEnd >= last)) {
+        if (inline) {
+          st.port0 = clientPort;
+          st.end0 = last;
+        } else {
+          st.clients ??= new Map();
+          st.clients.set(clientPort, last);
+        }
+      }
     }
     this.#touch(client, s.first, last);
     this.#touch(server, s.first, last);
@@ -166,7 +184,8 @@ export class FlowFolder {
     for (const [a, h] of this.#hosts) {
       hosts.set(a, { ...h, listeningPorts: [], firstSeen: h.firstSeen === h.firstSeen ? h.firstSeen : 0, lastSeen: h.lastSeen === h.lastSeen ? h.lastSeen : 0 });
     }
-    for (const st of this.#edges.values()) {
+    const states = [...this.#edges.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const st of states) {
       const e = st.edge;
       edges.push({
         ...e, facts: {}, sources: [...e.sources],
@@ -179,7 +198,6 @@ export class FlowFolder {
         server.listeningPorts.push({ transport: e.transport, port: e.dport, protocol: e.protocol });
       }
     }
-    edges.sort((a, b) => (edgeKey(a) < edgeKey(b) ? -1 : 1));
     const hostList = [...hosts.values()].sort((a, b) => (a.address < b.address ? -1 : 1));
     for (const h of hostList) h.listeningPorts.sort((a, b) => a.port - b.port);
     return { edges, hosts: hostList };
