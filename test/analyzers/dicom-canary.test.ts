@@ -73,15 +73,20 @@ describe('dicom PHI canary against DCMTK dcmqrscp', () => {
   let dir = '';
   let scp: ChildProcess | undefined;
   let proxy: RecordingProxy | undefined;
+  /** In front of movescu's storage port: sees the C-MOVE sub-association. */
+  let moveProxy: RecordingProxy | undefined;
+  let movePort = 0;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wl-dicom-hl7-'));
     mkdirSync(join(dir, 'db'));
     execFileSync('/usr/bin/python3', ['-c', MAKE_CT, join(dir, 'ct.dcm')]);
     const port = await freePort();
+    movePort = await freePort();
+    moveProxy = await recordingProxy(movePort);
     writeFileSync(join(dir, 'qr.cfg'), [
       `NetworkTCPPort = ${port}`, 'MaxPDUSize = 16384', 'MaxAssociations = 8',
-      'HostTable BEGIN', 'wlscu = (WLSCU, 127.0.0.1, 0)', 'HostTable END',
+      'HostTable BEGIN', `wlscu = (WLSCU, 127.0.0.1, ${moveProxy.port})`, 'HostTable END',
       'VendorTable BEGIN', 'VendorTable END',
       'AETable BEGIN', `WLQR ${join(dir, 'db')} RW (20, 64mb) ANY`, 'AETable END', '',
     ].join('\n'));
@@ -92,6 +97,7 @@ describe('dicom PHI canary against DCMTK dcmqrscp', () => {
 
   after(async () => {
     await proxy?.close();
+    await moveProxy?.close();
     scp?.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
@@ -146,5 +152,33 @@ describe('dicom PHI canary against DCMTK dcmqrscp', () => {
     assert.equal(id.positiveResponseRequested, true);
     const dump = c.dump();
     assert.ok(!dump.includes('wl-canary-user') && !dump.includes('wl-canary-secret'));
+  });
+
+  test('C-MOVE and C-GET: destination, level, sub-operations not taken for a modality', async () => {
+    const first = proxy!.connections.length;
+    const study = ['-k', 'QueryRetrieveLevel=STUDY', '-k', 'StudyInstanceUID=1.2.826.0.1.3680043.8.498.7731.1'];
+    mkdirSync(join(dir, 'retrieved'), { recursive: true });
+    await run('movescu', ['-S', '-aet', 'WLSCU', '-aec', 'WLQR', '-aem', 'WLSCU', '--port', String(movePort), '-od', join(dir, 'retrieved'), ...study,
+      '127.0.0.1', String(proxy!.port)]);
+    await run('getscu', ['-S', '-aet', 'WLSCU', '-aec', 'WLQR', '-od', join(dir, 'retrieved'), ...study, '127.0.0.1', String(proxy!.port)]);
+    await Promise.all([...proxy!.connections, ...moveProxy!.connections].map((c) => c.closed));
+
+    const c = new Collector();
+    for (const conn of proxy!.connections.slice(first)) runStream([dicomAnalyzer], conn, c);
+    type Op = { command: string; from: string; result?: string; queryLevel?: string; moveDestination?: string };
+    const [move, get] = c.recordsOf('dicom').map((r) => r.operations as Op[]);
+    assert.deepEqual(move.map((o) => [o.command, o.result, o.queryLevel, o.moveDestination]), [['C-MOVE', 'success', 'STUDY', 'WLSCU']]);
+    assert.deepEqual(get.map((o) => [o.command, o.from, o.result]), [['C-GET', 'requestor', 'success'], ['C-STORE', 'acceptor', 'success']]);
+    assert.equal(get[0].queryLevel, 'STUDY');
+
+    // The sub-association dcmqrscp opened to the move destination carries the C-STORE.
+    assert.equal(moveProxy!.connections.length, 1);
+    const sub = new Collector();
+    runStream([dicomAnalyzer], moveProxy!.connections[0], sub);
+    const [rec] = sub.recordsOf('dicom');
+    assert.deepEqual([rec.callingAe, rec.calledAe, rec.commands], ['WLQR', 'WLSCU', { 'C-STORE': 1 }]);
+    // Neither the archive's C-MOVE nor its C-GET sub-operations make it a CT modality.
+    for (const col of [c, sub]) for (const h of col.hosts.values()) assert.deepEqual(h.modalities, []);
+    assert.ok(!c.dump().includes('ZZCANARY') && !sub.dump().includes('ZZCANARY'));
   });
 });

@@ -56,6 +56,10 @@ const REJECT_REASONS: Record<string, string> = {
   '3:1': 'temporary congestion', '3:2': 'local limit exceeded',
 };
 
+const CONTEXT_RESULTS: Record<number, string> = {
+  1: 'user-rejection', 2: 'no-reason', 3: 'abstract-syntax-not-supported', 4: 'transfer-syntaxes-not-supported',
+};
+
 /** Operations kept per association; beyond it only the counters grow. */
 const MAX_OPERATIONS = 512;
 const MAX_UID = 64;
@@ -98,8 +102,8 @@ export class Association {
   readonly commands: Record<string, number> = {};
   /** Final statuses by "C-STORE:success". */
   readonly statuses: Record<string, number> = {};
-  /** SOP classes of stores (not C-MOVE sub-operations), by sender. */
-  readonly storedBy: [Set<string>, Set<string>] = [new Set(), new Set()];
+  /** SOP classes the requestor stored on its own account (not C-MOVE sub-operations). */
+  readonly stored = new Set<string>();
   dataSetFragments = 0;
   malformed = 0;
 
@@ -245,8 +249,9 @@ export class Association {
     const name = commandName(cmd.field) ?? `0x${cmd.field.toString(16)}`;
     if (!isResponse(cmd.field)) {
       this.commands[name] = (this.commands[name] ?? 0) + 1;
-      // Stores made for a C-MOVE come from an archive, not from the modality that made the images.
-      if (name === 'C-STORE' && cmd.sopClass && !cmd.moveSubOperation && this.storedBy[fromDir].size < 64) this.storedBy[fromDir].add(cmd.sopClass);
+      // Stores made for a C-MOVE, or by the acceptor for a C-GET, come from an archive, not from
+      // the modality that made the images.
+      if (name === 'C-STORE' && fromDir === 0 && cmd.sopClass && !cmd.moveSubOperation && this.stored.size < 64) this.stored.add(cmd.sopClass);
       if (this.operations.length >= MAX_OPERATIONS) return undefined;
       const op: DicomOperation = {
         command: name,
@@ -307,10 +312,10 @@ export class Association {
     return [...new Set(this.accepted ? accepted : proposed)];
   }
 
-  /** Modalities implied by what the given side stored. */
-  modalities(fromDir: 0 | 1): string[] {
+  /** Modalities implied by what the requestor stored. */
+  modalities(): string[] {
     const out = new Set<string>();
-    for (const uid of this.storedBy[fromDir]) {
+    for (const uid of this.stored) {
       const m = sopClass(uid)?.modality;
       if (m) out.add(m);
     }
@@ -320,6 +325,7 @@ export class Association {
   toRecord(conn: string, endTs: number): Record<string, unknown> & { log: string; ts: number; conn: string } {
     const proposed = [];
     const accepted = [];
+    const rejected = [];
     for (const c of this.contexts.values()) {
       const info = c.abstractSyntax ? sopClass(c.abstractSyntax) : undefined;
       proposed.push({
@@ -328,6 +334,9 @@ export class Association {
         name: c.abstractSyntax ? sopClassName(c.abstractSyntax) : undefined,
         transferSyntaxes: c.transferSyntaxes.map(transferSyntaxName),
       });
+      if (c.result !== undefined && c.result !== 0) {
+        rejected.push({ id: c.id, abstractSyntax: c.abstractSyntax, reason: CONTEXT_RESULTS[c.result] ?? `result ${c.result}` });
+      }
       if (c.result === 0) {
         accepted.push({
           id: c.id,
@@ -353,6 +362,7 @@ export class Association {
       abort: this.abort,
       proposedContexts: proposed,
       acceptedContexts: accepted,
+      rejectedContexts: rejected,
       requestor: { ...this.requestor, software: sw.requestor },
       acceptor: { ...this.acceptor, software: sw.acceptor },
       userIdentity: this.userIdentity,

@@ -51,7 +51,7 @@ export function foldAssociation(a: Association, conn: ConnectionInfo, sink: Anal
     addUnique(client.aeTitles, a.callingAe);
   }
   addSoftware(client, sw.requestor);
-  for (const m of a.modalities(0)) addUnique(client.modalities, m);
+  for (const m of a.modalities()) addUnique(client.modalities, m);
 
   const answered = a.accepted || a.outcome === 'rejected';
   const server = sink.host(conn.server);
@@ -63,5 +63,4 @@ export function foldAssociation(a: Association, conn: ConnectionInfo, sink: Anal
   // A rejected called AE is a title the server does not have.
   if (a.accepted) addUnique(server.aeTitles, a.calledAe);
   addSoftware(server, sw.acceptor);
-  for (const m of a.modalities(1)) addUnique(server.modalities, m);
 }

@@ -178,7 +178,9 @@ class HttpConnection implements StreamParser, FramingOwner {
       this.sink.anomaly('http.bad-request-line', 'request line is not HTTP');
       return BODY_INVALID;
     }
-    const version = parts.length >= 3 && parts[parts.length - 1].startsWith('HTTP/') ? parts[parts.length - 1].slice(5) : '0.9';
+    const lastPart = parts[parts.length - 1];
+    // Only a well-formed version is reported; anything else in that place could be arbitrary client bytes.
+    const version = parts.length < 3 ? '0.9' : /^HTTP\/\d\.\d$/.test(lastPart) ? lastPart.slice(5) : 'invalid';
     const target = parts.slice(1, parts.length >= 3 ? -1 : undefined).join(' ');
     const hd = h.headers;
     const cls = classifyRequest(method, target, hd.get('content-type'), hd.get('accept'));

@@ -74,7 +74,7 @@ export function isIdentifierSegment(seg: string): boolean {
   for (let i = 0; i < seg.length; i++) {
     const c = seg.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
-    if (c === 37 /* % */ || c === 64 /* @ */) return true;
+    if (c === 37 /* % */ || c === 64 /* @ */ || c === 61 /* = */ || c === 38 /* & */) return true;
   }
   return false;
 }
@@ -121,7 +121,9 @@ export function classifyRequest(method: string, target: string, contentType = ''
   let uidSeen = false;
   const out: string[] = [];
   for (let i = 0; i < segs.length; i++) {
-    const raw = segs[i];
+    // Matrix parameters (";jsessionid=...") can carry session tokens: dropped like the query.
+    const semi = segs[i].indexOf(';');
+    const raw = semi >= 0 ? segs[i].slice(0, semi) : segs[i];
     let seg = raw;
     if (i === 0 && raw === '') {
       out.push('');
