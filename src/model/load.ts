@@ -153,7 +153,8 @@ function readSource(src: ModelSource, parts: Parts, problems: Problem[]): void {
     const err = doc.errors[0];
     if (err) {
       const p = lc.linePos(err.pos[0]);
-      const msg = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+      let msg = err.message.split('\n')[0].replace(/ at line \d+, column \d+.*$/, '');
+      if (/call stack/i.test(msg)) msg = 'the document nests too deeply';
       throw new InputError(`YAML syntax: ${msg}`, { location: { file: src.file, line: p.line, column: p.col }, hint: yamlHint(err.code) });
     }
   }

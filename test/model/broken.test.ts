@@ -131,3 +131,11 @@ test('a missing model path is an input error', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stdout + r.stderr, /no site model at does\/not\/exist/);
 });
+
+test('absurd nesting is an input error, not a crash', async () => {
+  const { dir, cleanup } = tempModel({ 'deep.yaml': `zones: ${'['.repeat(20000)}\n` });
+  cleanups.push(cleanup);
+  const r = await wardline(['model', 'validate', join(dir, 'deep.yaml')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stdout, /deep\.yaml:1:\d+: error: YAML syntax: the document nests too deeply/);
+});
