@@ -1,17 +1,14 @@
 import { InputError } from '../../core/errors.ts';
 import { datagramAnalyzers, streamAnalyzers } from '../../analyzers/registry.ts';
 import { PacketPipeline, type PipelineStats } from '../../decoders/pipeline.ts';
-import { openModel } from '../../model/open.ts';
 import type { SiteModel } from '../../model/types.ts';
 import { FlowAggregator } from '../../observations/aggregate.ts';
 import { classifyEdges, ModelPlacer } from '../../observations/classify.ts';
 import { LogWriter } from '../../observations/logs.ts';
 import { emptyObservations, mergeObservations } from '../../observations/merge.ts';
-import { saveObservations } from '../../observations/persist.ts';
 import type { Observations } from '../../observations/types.ts';
 import { openInput, sniffInput } from '../../sources/input.ts';
 import { CaptureParser } from '../../sources/pcap.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command } from '../command.ts';
 import type { Output } from '../output.ts';
 
@@ -61,9 +58,16 @@ export async function discoverInputs(paths: string[], opts: DiscoverOptions = {}
         pipe.packet(p);
         if ((++n & 0xffff) === 0) opts.progress?.(`reading ${input.name}`, input.readBytes(), input.size);
       });
-      for await (const c of input.chunks) {
-        parser.push(c);
-        if (parser.stopped) break;
+      if (input.forEachChunk) {
+        input.forEachChunk((c) => {
+          parser.push(c);
+          return !parser.stopped;
+        });
+      } else {
+        for await (const c of input.chunks) {
+          parser.push(c);
+          if (parser.stopped) break;
+        }
       }
       const sum = parser.end();
       const warnings = [...sum.warnings, ...input.warnings];
@@ -194,7 +198,8 @@ export const command: Command = {
     const paths = ctx.args;
     if (!paths.length) throw new InputError('give at least one input: a capture file, a Zeek conn.log, a NetFlow export, or - for standard input');
     if (paths.filter((p) => p === '-').length > 1) throw new InputError('standard input (-) can be read only once');
-    const model = typeof ctx.opts.model === 'string' ? openModel(ctx.opts.model).model : undefined;
+    // The model loader and the store (with its PostgreSQL driver) load only when used: startup counts on small captures.
+    const model = typeof ctx.opts.model === 'string' ? (await import('../../model/open.ts')).openModel(ctx.opts.model).model : undefined;
     const res = await discoverInputs(paths, {
       logsDir: typeof ctx.opts.logs === 'string' ? ctx.opts.logs : undefined,
       model,
@@ -204,6 +209,8 @@ export const command: Command = {
     for (const i of res.observations.inputs) for (const w of i.warnings) ctx.out.warn(w);
     let store: string | undefined;
     if (!ctx.opts['no-store']) {
+      const { openStore } = await import('../../store/open.ts');
+      const { saveObservations } = await import('../../observations/persist.ts');
       const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
       try {
         const started = Date.now();
