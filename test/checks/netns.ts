@@ -5,13 +5,15 @@
  * failure, and stops only the processes started here, by pid.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export interface Netns {
   name: string;
   hostIp: string;
   nsIp: string;
-  spawn(cmd: string, args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv }): ChildProcess;
+  /** Output goes to `log` (or nowhere): DCMTK's forking servers stall when their stdout is a pipe. */
+  spawn(cmd: string, args: string[], opts?: { cwd?: string; env?: NodeJS.ProcessEnv; log?: string }): ChildProcess;
   exec(cmd: string, args: string[]): string;
   cleanup(): Promise<void>;
 }
@@ -33,9 +35,9 @@ export function createNetns(tag: string, octet: number): Netns {
   const ns: Netns = {
     name, hostIp, nsIp,
     spawn(cmd, args, opts = {}) {
-      const c = spawn('ip', ['netns', 'exec', name, cmd, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-      c.stdout?.resume();
-      c.stderr?.resume();
+      const fd = openSync(opts.log ?? '/dev/null', 'a');
+      const c = spawn('ip', ['netns', 'exec', name, cmd, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', fd, fd] });
+      closeSync(fd);
       children.push(c);
       return c;
     },

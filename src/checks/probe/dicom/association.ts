@@ -115,7 +115,8 @@ export class DicomSession {
    */
   async findCount(contextId: number, sopClass: string, level: 'PATIENT' | 'STUDY', cap: number, deadline: number): Promise<FindCount> {
     this.sock.write(buildPData(contextId, true, buildFindRq(this.messageId++, sopClass)));
-    this.sock.write(buildPData(contextId, false, buildFindIdentifier(level)));
+    const ts = this.ac.contexts.find((c) => c.id === contextId)?.transferSyntax;
+    this.sock.write(buildPData(contextId, false, buildFindIdentifier(level, ts)));
     const out: FindCount = { matches: 0, capped: false, aborted: false };
     try {
       for (;;) {

@@ -251,13 +251,26 @@ export function buildFindRq(messageId: number, sopClass: string): Buffer {
   ]);
 }
 
+/** A short-VR Explicit VR Little Endian element (CS, LO, UI all have 2-byte lengths). */
+function explicitElement(group: number, elem: number, vr: string, value: Buffer): Buffer {
+  const h = Buffer.alloc(8);
+  h.writeUInt16LE(group, 0);
+  h.writeUInt16LE(elem, 2);
+  h.write(vr, 4, 'ascii');
+  h.writeUInt16LE(value.length, 6);
+  return Buffer.concat([h, value]);
+}
+
 /**
  * The identifier of a universal-match C-FIND: the query level and its unique
  * key, empty, and nothing else, so that a match returns as little as possible.
+ * Encoded in the transfer syntax the server accepted for the context.
  */
-export function buildFindIdentifier(level: 'PATIENT' | 'STUDY'): Buffer {
-  const key = level === 'PATIENT' ? element(0x0010, 0x0020, Buffer.alloc(0)) : element(0x0020, 0x000d, Buffer.alloc(0));
-  return Buffer.concat([element(0x0008, 0x0052, text(level, 0x20)), key]);
+export function buildFindIdentifier(level: 'PATIENT' | 'STUDY', transferSyntax: string = UID.implicitLE): Buffer {
+  const explicit = transferSyntax === UID.explicitLE;
+  const el = (g: number, e: number, vr: string, v: Buffer) => (explicit ? explicitElement(g, e, vr, v) : element(g, e, v));
+  const key = level === 'PATIENT' ? el(0x0010, 0x0020, 'LO', Buffer.alloc(0)) : el(0x0020, 0x000d, 'UI', Buffer.alloc(0));
+  return Buffer.concat([el(0x0008, 0x0052, 'CS', text(level, 0x20)), key]);
 }
 
 /** Command field and status of a DIMSE command set; nothing else is read. */
