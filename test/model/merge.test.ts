@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import { loadModel } from '../../src/model/load.ts';
 import { fieldLoc } from '../../src/model/locations.ts';
 import { checkModel } from '../../src/model/open.ts';
+import { snapshotModel } from '../../src/model/snapshot.ts';
 import { tempModel, wardline } from './cli.ts';
 
 const cleanups: Array<() => void> = [];
@@ -105,4 +106,17 @@ assets:
   // Merged values point at where they were written (the anchor).
   assert.deepEqual(fieldLoc(model.assets[0], 'vendor'), { file: join(dir, 'm.yaml'), line: 6, column: 11 });
   assert.deepEqual(problems.map((p) => [p.code, p.location?.line, p.location?.column, p.hint]), [['key.unknown', 19, 5, "did you mean 'vendor'?"]]);
+});
+
+test('snapshots of the same model hash equal wherever it was loaded from', () => {
+  const a = tempModel(FILES);
+  const b = tempModel(FILES);
+  cleanups.push(a.cleanup, b.cleanup);
+  const sa = snapshotModel(checkModel(a.dir).model, a.dir);
+  const sb = snapshotModel(checkModel(b.dir).model, b.dir);
+  assert.equal(sa.hash, sb.hash);
+  assert.doesNotMatch(sa.json, /wl-model-/);
+  const changed = tempModel({ ...FILES, 'zones-a.yaml': FILES['zones-a.yaml'].replace('10.0.0.0/24', '10.0.0.0/25') });
+  cleanups.push(changed.cleanup);
+  assert.notEqual(snapshotModel(checkModel(changed.dir).model, changed.dir).hash, sa.hash);
 });
