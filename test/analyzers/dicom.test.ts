@@ -160,10 +160,12 @@ describe('dicom analyzer vs tshark', () => {
       const contexts = tshark(['-r', pcap, '-Y', 'dicom', '-T', 'fields', '-E', 'aggregator=|', '-e', 'dicom.pctx.abss.syntax'])
         .trim().split(/[|\n]/).filter(Boolean).map((x) => /^(.*) \(([\d.]+)\)$/.exec(x)!);
       assert.equal(records.length, 1);
-      const proposed = records[0].proposedContexts as Array<{ abstractSyntax: string; name: string }>;
-      assert.deepEqual(proposed.map((p) => p.abstractSyntax), contexts.map((m) => m[2]), `${f} abstract syntaxes`);
-      for (const [i, p] of proposed.entries()) {
-        if (p.name !== p.abstractSyntax) assert.equal(p.name, contexts[i][1].replace(/ \(Retired\)$/, ''), `name of ${p.abstractSyntax}`);
+      assert.equal(records[0].proposedContexts, contexts.length, `${f} presentation contexts`);
+      const syntaxes = records[0].abstractSyntaxes as Array<{ uid: string; name?: string }>;
+      assert.deepEqual(syntaxes.map((p) => p.uid), [...new Set(contexts.map((m) => m[2]))], `${f} abstract syntaxes`);
+      for (const p of syntaxes) {
+        const theirs = contexts.find((m) => m[2] === p.uid)![1].replace(/ \(Retired\)$/, '');
+        if (p.name) assert.equal(p.name, theirs, `name of ${p.uid}`);
       }
       const sw = (records[0].requestor as { software: { product: string } }).software;
       assert.equal(sw.product, 'go-dicom');

@@ -323,28 +323,28 @@ export class Association {
   }
 
   toRecord(conn: string, endTs: number): Record<string, unknown> & { log: string; ts: number; conn: string } {
-    const proposed = [];
-    const accepted = [];
+    // One entry per abstract syntax (toolkits propose each several times with different transfer
+    // syntaxes): a 128-context association stays a few kB in the log.
+    const syntaxes = new Map<string, { uid: string; name?: string; modality?: string; accepted: boolean; transferSyntax?: string }>();
+    const offered = new Set<string>();
     const rejected = [];
+    let acceptedCount = 0;
     for (const c of this.contexts.values()) {
-      const info = c.abstractSyntax ? sopClass(c.abstractSyntax) : undefined;
-      proposed.push({
-        id: c.id,
-        abstractSyntax: c.abstractSyntax,
-        name: c.abstractSyntax ? sopClassName(c.abstractSyntax) : undefined,
-        transferSyntaxes: c.transferSyntaxes.map(transferSyntaxName),
-      });
+      for (const t of c.transferSyntaxes) offered.add(transferSyntaxName(t));
       if (c.result !== undefined && c.result !== 0) {
         rejected.push({ id: c.id, abstractSyntax: c.abstractSyntax, reason: CONTEXT_RESULTS[c.result] ?? `result ${c.result}` });
       }
-      if (c.result === 0) {
-        accepted.push({
-          id: c.id,
-          abstractSyntax: c.abstractSyntax,
-          name: c.abstractSyntax ? sopClassName(c.abstractSyntax) : undefined,
-          modality: info?.modality,
-          transferSyntax: c.acceptedTransferSyntax ? transferSyntaxName(c.acceptedTransferSyntax) : undefined,
-        });
+      if (c.result === 0) acceptedCount++;
+      if (!c.abstractSyntax) continue;
+      let e = syntaxes.get(c.abstractSyntax);
+      if (!e) {
+        const info = sopClass(c.abstractSyntax);
+        e = { uid: c.abstractSyntax, name: info?.name, modality: info?.modality, accepted: false };
+        syntaxes.set(c.abstractSyntax, e);
+      }
+      if (c.result === 0 && !e.accepted) {
+        e.accepted = true;
+        e.transferSyntax = c.acceptedTransferSyntax ? transferSyntaxName(c.acceptedTransferSyntax) : undefined;
       }
     }
     const sw = this.software();
@@ -360,8 +360,10 @@ export class Association {
       released: this.released,
       reject: this.reject,
       abort: this.abort,
-      proposedContexts: proposed,
-      acceptedContexts: accepted,
+      proposedContexts: this.contexts.size,
+      acceptedContexts: acceptedCount,
+      abstractSyntaxes: [...syntaxes.values()],
+      proposedTransferSyntaxes: [...offered],
       rejectedContexts: rejected,
       requestor: { ...this.requestor, software: sw.requestor },
       acceptor: { ...this.acceptor, software: sw.acceptor },
