@@ -70,3 +70,24 @@ test('compile --out writes the same text every time', () => {
   assert.match(readFileSync(a, 'utf8'), /comment "modalities-to-pacs: Modalities send acquired images/);
   assert.match(wardline('compile', '--help').stdout, /Examples:/);
 });
+
+test('segment propose --out, then simulate and blast before/after on the proposal', () => {
+  const out = join(dir, 'proposed');
+  mkdirSync(out, { recursive: true });
+  const p = wardline('segment', 'propose', '--model', MODEL, '--db', db, '--out', join(out, 'model.yaml'));
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stdout, /review: 172\.16\.10\.30 -> 10\.20\.20\.10 tcp\/104 dicom: kiosk opening DICOM/);
+  const sim = wardline('simulate', '--model', out, '--baseline-model', MODEL, '--db', db, '--now', '2026-11-28', '--json', '--fail-on', 'high');
+  assert.equal(sim.code, 0, sim.stderr);
+  const s = JSON.parse(sim.stdout) as { breaks: unknown[]; intendedBlocks: Array<{ suspicious: string }> };
+  assert.deepEqual(s.breaks, []);
+  assert.ok(s.intendedBlocks.length > 0);
+  const blast = wardline('blast', 'kiosk-lobby-01', '--model', out, '--baseline-model', MODEL, '--db', db, '--now', '2026-11-28');
+  assert.equal(blast.code, 0, blast.stderr);
+  assert.match(blast.stdout, /^kiosk-lobby-01 reaches \d+ PHI asset\(s\) today, 0 after/);
+  const rank = wardline('blast', '--rank', '--model', MODEL, '--db', db, '--json', '--limit', '5');
+  assert.equal(rank.code, 0, rank.stderr);
+  assert.equal((JSON.parse(rank.stdout) as { ranking: unknown[] }).ranking.length, 5);
+  assert.equal(wardline('blast', 'no-such-thing', '--model', MODEL, '--db', db).code, 2);
+  assert.equal(wardline('segment', 'propose', '--db', join(dir, 'empty.db')).code, 2);
+});

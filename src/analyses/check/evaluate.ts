@@ -208,7 +208,8 @@ export class Evaluator {
       if (c.tlsRequired && !e.encrypted) flags |= FLAG.CLEARTEXT;
       if (e.phi && !c.phiAllowed) flags |= FLAG.PHI_NOT_ALLOWED;
       if (hasMinimisationExcess(allowed, e)) flags |= FLAG.MINIMISATION;
-    } else if (verdict === VERDICT.NO_CONDUIT && s.zone >= 0 && s.zone === d.zone) {
+    } else if (verdict === VERDICT.NO_CONDUIT && s.zone >= 0 && s.zone === d.zone && this.traits.external[s.zone] === 0) {
+      // The external catch-all is no zone a firewall sits inside: two hosts in it still need a conduit.
       verdict = VERDICT.INTRA_ZONE;
     }
     const t = this.traits;
