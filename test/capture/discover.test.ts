@@ -167,6 +167,27 @@ describe('discover on the lab capture', () => {
   });
 });
 
+test('the example hospital capture: its PHI canary never reaches the store, logs, JSON or diagrams', () => {
+  const pcap = join(REPO, 'examples', 'hospital', 'captures', 'hospital.pcap');
+  const canaries = ['ZZCANARY', 'PHINEAS', 'CANARY-7731'];
+  assert.ok(readFileSync(pcap).toString('latin1').includes('CANARY-7731'), 'the capture carries the canary');
+  const store = join(dir, 'example.db');
+  const logs = join(dir, 'example-logs');
+  const r = wardline(['discover', pcap, '--json', '--db', store, '--logs', logs]);
+  assert.equal(r.code, 0, r.stderr);
+  const protocols = new Set((JSON.parse(r.stdout) as { edges: Edge[] }).edges.map((e) => e.protocol));
+  for (const p of ['dicom', 'hl7', 'fhir', 'tls', 'dns']) assert.ok(protocols.has(p), `${p} decoded`);
+  const texts = [
+    r.stdout,
+    wardline(['flows', '--db', store]).stdout,
+    wardline(['flows', '--format', 'mermaid', '--db', store]).stdout,
+    wardline(['assets', '--json', '--db', store]).stdout,
+    readFileSync(store).toString('latin1'),
+    ...readdirSync(logs).map((f) => readFileSync(join(logs, f), 'utf8')),
+  ];
+  for (const t of texts) for (const c of canaries) assert.ok(!t.includes(c), `${c} leaked`);
+});
+
 describe('discover: bad input', () => {
   test('a file that is not a capture exits 2 with its name', () => {
     const f = join(dir, 'readme.txt');

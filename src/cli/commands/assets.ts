@@ -42,13 +42,14 @@ export const command: Command = {
       return {
         ...h,
         asset: p?.asset?.name,
+        partner: p?.partner?.name,
         zone: p?.zone?.name ?? p?.asset?.zone,
       };
     });
     const seenAssets = new Set(rows.map((r) => r.asset).filter((a): a is string => !!a));
     const unseen = model ? model.assets.filter((a) => !seenAssets.has(a.name)).map((a) => a.name) : undefined;
     if (ctx.out.json) {
-      ctx.out.data({ hosts: rows, ...(model ? { unmodelled: rows.filter((r) => !r.asset).map((r) => r.address), unseen } : {}) });
+      ctx.out.data({ hosts: rows, ...(model ? { unmodelled: rows.filter((r) => !r.asset && !r.partner).map((r) => r.address), unseen } : {}) });
       return EXIT.OK;
     }
     if (!rows.length) {
@@ -58,7 +59,7 @@ export const command: Command = {
     const cols = ['ADDRESS', ...(model ? ['ASSET', 'ZONE'] : []), 'MAC', 'ROLES', 'AE TITLES / HL7 APPS', 'MODALITIES', 'SOFTWARE', 'LISTENS'];
     ctx.out.table(cols, rows.map((r) => [
       r.address,
-      ...(model ? [r.asset ?? '(not in model)', r.zone ?? ''] : []),
+      ...(model ? [r.asset ?? (r.partner ? `partner ${r.partner}` : '(not in model)'), r.zone ?? ''] : []),
       r.macs.join(' '),
       r.roles.join(' '),
       [...r.aeTitles, ...r.hl7Applications].join(' '),

@@ -124,7 +124,7 @@ function addInventoryRoles(obs: Observations): void {
 /** With a model: observed hosts the model lacks, and modelled assets never seen. */
 export function inventoryDiff(obs: Observations, model: SiteModel): { unmodelled: string[]; unseen: string[] } {
   const placer = new ModelPlacer(model);
-  const unmodelled = obs.hosts.filter((h) => !placer.place(h.address).asset).map((h) => h.address).sort();
+  const unmodelled = obs.hosts.filter((h) => { const p = placer.place(h.address); return !p.asset && !p.partner; }).map((h) => h.address).sort();
   const seen = new Set<string>();
   for (const h of obs.hosts) {
     const a = placer.place(h.address).asset;
