@@ -1,20 +1,19 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Scalar, type YAMLMap } from 'yaml';
+import { LineCounter, isMap, isScalar, parseAllDocuments } from 'yaml';
 import { InputError, formatLocation, type SourceLocation } from '../core/errors.ts';
 import { parseCidr } from '../core/net.ts';
+import { checkAeTitle, readConduit } from './conduit-reader.ts';
 import { DEFAULT_CRITICALITY, DEFAULT_SECURITY_LEVEL, DEFAULT_SITE_NAME, DEFAULT_TIMEZONE, defaultDoNotProbe, defaultPhi } from './defaults.ts';
 import { ImplicitFields, normalise } from './normalise.ts';
-import { fieldLoc as fieldLocOfLocated, setFieldLoc } from './locations.ts';
 import type { Problem } from './problem.ts';
-import { parseService } from './service.ts';
-import { closest, suggestHint } from './suggest.ts';
+import { suggestHint } from './suggest.ts';
 import {
   ASSET_KINDS, BUILTIN_PROCESSES, PARTNER_KINDS, ZONE_KINDS,
-  type Asset, type AssetKind, type Conduit, type Criticality, type DicomIdentity, type EndpointRef, type FhirIdentity,
-  type Hl7Identity, type Partner, type PartnerKind, type Process, type SecurityLevel, type ServiceSpec, type Site,
-  type SiteModel, type Zone, type ZoneKind,
+  type Asset, type AssetKind, type Conduit, type Criticality, type Partner, type PartnerKind, type Process,
+  type SecurityLevel, type Site, type SiteModel, type Zone, type ZoneKind,
 } from './types.ts';
+import { Reader, bool, fieldLocOf, fields, keyText, oneOf, required, scalarText, seqItems, str, strList, type Fields, type YNode } from './yaml-reader.ts';
 
 export interface LoadedModel {
   model: SiteModel;
@@ -30,8 +29,6 @@ export interface ModelSource {
 
 const CRITICALITIES: readonly Criticality[] = ['low', 'medium', 'high', 'critical'];
 const SECTIONS = ['site', 'processes', 'zones', 'assets', 'conduits', 'partners'] as const;
-/** Anchors and aliases are allowed, within reason: a billion-laughs file must not hang the loader. */
-const MAX_ALIASES = 10_000;
 
 /** The YAML files of a model: the file itself, or a directory's *.yaml|*.yml in name order. */
 export function modelFiles(path: string): string[] {
@@ -98,47 +95,6 @@ class Parts {
   implicit = new ImplicitFields();
 }
 
-type YNode = Scalar | YAMLMap | { items: unknown[] } | null;
-
-class Reader {
-  readonly file: string;
-  readonly lc: LineCounter;
-  readonly doc: Document;
-  readonly problems: Problem[];
-  aliases = 0;
-
-  constructor(file: string, lc: LineCounter, doc: Document, problems: Problem[]) {
-    this.file = file;
-    this.lc = lc;
-    this.doc = doc;
-    this.problems = problems;
-  }
-
-  loc(node: unknown): SourceLocation {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (!range) return { file: this.file };
-    const p = this.lc.linePos(range[0]);
-    return { file: this.file, line: p.line, column: p.col };
-  }
-
-  problem(severity: 'error' | 'warning', code: string, node: unknown, message: string, hint?: string, at?: SourceLocation): void {
-    this.problems.push({ severity, code, message, location: at ?? this.loc(node), ...(hint ? { hint } : {}) });
-  }
-
-  /** Follows aliases; null for empty values. */
-  deref(node: unknown): YNode {
-    let n = node;
-    while (isAlias(n)) {
-      if (++this.aliases > MAX_ALIASES) {
-        throw new InputError('too many YAML aliases', { location: this.loc(n), hint: 'expand the anchors by hand' });
-      }
-      n = n.resolve(this.doc);
-    }
-    if (n === undefined || n === null) return null;
-    if (isScalar(n) && (n.value === null || n.value === undefined)) return null;
-    return n as YNode;
-  }
-}
 
 function readSource(src: ModelSource, parts: Parts, problems: Problem[]): void {
   const lc = new LineCounter();
@@ -205,148 +161,6 @@ function yamlHint(code: string): string | undefined {
   return undefined;
 }
 
-function keyText(r: Reader, key: unknown): string | undefined {
-  const k = r.deref(key);
-  if (k && isScalar(k) && (typeof k.value === 'string' || typeof k.value === 'number')) return String(k.value);
-  r.problem('error', 'key.invalid', key, 'keys must be plain words');
-  return undefined;
-}
-
-function seqItems(r: Reader, value: YNode, at: unknown, what: string): unknown[] {
-  if (value === null) return [];
-  if (!isSeq(value)) {
-    r.problem('error', 'type.list', value, `'${what}' must be a list`, `write each entry on its own line starting with "- "`);
-    return [];
-  }
-  return value.items;
-}
-
-function scalarText(s: Scalar): string {
-  if (typeof s.value === 'string') return s.value;
-  // Keep what was written: "version: 1.10" must stay 1.10, not become the number 1.1.
-  return typeof s.source === 'string' && s.source !== '' ? s.source : String(s.value);
-}
-
-interface Field {
-  key: unknown;
-  value: YNode;
-  /** Where the value is (or the key, when the value is empty). */
-  loc: SourceLocation;
-}
-
-type Fields = Map<string, Field>;
-
-/** Reads a mapping's keys against the allowed ones; `aliases` maps short forms ("cidr") to the canonical key. */
-function fields(r: Reader, node: YNode, what: string, allowed: readonly string[], aliases: Record<string, string> = {}, depth = 0): Fields | undefined {
-  if (!node || !isMap(node)) {
-    r.problem('error', 'type.map', node, `each entry of ${what} must be a mapping of keys`, `e.g. "- name: ..." with the keys indented below`);
-    return undefined;
-  }
-  const out: Fields = new Map();
-  const merges: unknown[] = [];
-  for (const pair of node.items) {
-    const raw = keyText(r, pair.key);
-    if (raw === undefined) continue;
-    if (raw === '<<') {
-      // YAML merge keys (`<<: *defaults`): shared settings for many assets or conduits.
-      const v = r.deref(pair.value);
-      if (v && isSeq(v)) merges.push(...v.items);
-      else merges.push(v);
-      continue;
-    }
-    const key = aliases[raw] ?? raw;
-    if (!allowed.includes(key)) {
-      r.problem('error', 'key.unknown', pair.key, `unknown key '${raw}' in ${what}`, suggestHint(raw, [...allowed, ...Object.keys(aliases)], 'keys'));
-      continue;
-    }
-    if (out.has(key)) {
-      r.problem('error', 'key.duplicate', pair.key, `'${raw}' repeats '${key}' in ${what}`, 'keep one of them');
-      continue;
-    }
-    const value = r.deref(pair.value);
-    out.set(key, { key: pair.key, value, loc: value ? r.loc(value) : r.loc(pair.key) });
-  }
-  for (const m of merges) {
-    if (depth >= 8) {
-      r.problem('error', 'yaml.merge', m, 'merge keys (<<) nest too deeply');
-      break;
-    }
-    const inherited = fields(r, r.deref(m), what, allowed, aliases, depth + 1);
-    // Keys written in the mapping itself override merged ones.
-    for (const [k, f] of inherited ?? []) if (!out.has(k)) out.set(k, f);
-  }
-  return out;
-}
-
-function str(r: Reader, f: Fields, key: string, el?: object): string | undefined {
-  const field = f.get(key);
-  if (!field || field.value === null) return undefined;
-  if (el) setFieldLoc(el, key, field.loc);
-  if (!isScalar(field.value)) {
-    r.problem('error', 'type.text', field.value, `'${key}' must be a single value, not a list or mapping`);
-    return undefined;
-  }
-  const text = scalarText(field.value).trim();
-  return text === '' ? undefined : text;
-}
-
-function strList(r: Reader, f: Fields, key: string, el: object): string[] {
-  const field = f.get(key);
-  if (!field || field.value === null) return [];
-  setFieldLoc(el, key, field.loc);
-  const v = field.value;
-  if (isScalar(v)) {
-    const t = scalarText(v).trim();
-    setFieldLoc(el, `${key}.0`, field.loc);
-    return t === '' ? [] : [t];
-  }
-  if (!isSeq(v)) {
-    r.problem('error', 'type.list', v, `'${key}' must be a value or a list of values`);
-    return [];
-  }
-  const out: string[] = [];
-  for (const item of v.items) {
-    const n = r.deref(item);
-    if (n === null) continue;
-    if (!isScalar(n)) {
-      r.problem('error', 'type.text', n, `each entry of '${key}' must be a single value`);
-      continue;
-    }
-    setFieldLoc(el, `${key}.${out.length}`, r.loc(n));
-    out.push(scalarText(n).trim());
-  }
-  return out;
-}
-
-function bool(r: Reader, f: Fields, key: string, el: object): boolean | undefined {
-  const field = f.get(key);
-  if (!field || field.value === null) return undefined;
-  setFieldLoc(el, key, field.loc);
-  const v = field.value;
-  if (isScalar(v)) {
-    if (typeof v.value === 'boolean') return v.value;
-    const t = scalarText(v).trim().toLowerCase();
-    if (t === 'yes' || t === 'true' || t === 'on') return true;
-    if (t === 'no' || t === 'false' || t === 'off') return false;
-  }
-  r.problem('error', 'type.boolean', v, `'${key}' must be true or false`);
-  return undefined;
-}
-
-function oneOf<T extends string>(r: Reader, f: Fields, key: string, el: object, allowed: readonly T[], what: string): T | undefined {
-  const t = str(r, f, key, el);
-  if (t === undefined) return undefined;
-  const lower = t.toLowerCase();
-  if ((allowed as readonly string[]).includes(lower)) return lower as T;
-  r.problem('error', `${what.replace(/ /g, '-')}.unknown`, f.get(key)!.value, `unknown ${what} '${t}'`, closest(t, allowed) ? `did you mean '${closest(t, allowed)}'?` : `one of: ${allowed.join(', ')}`);
-  return undefined;
-}
-
-function required(r: Reader, value: string | undefined, node: unknown, what: string, key: string): value is string {
-  if (value !== undefined) return true;
-  r.problem('error', 'key.missing', node, `${what} needs a '${key}'`);
-  return false;
-}
 
 function readSite(r: Reader, node: YNode, keyNode: unknown, parts: Parts): void {
   const loc = r.loc(keyNode);
@@ -419,9 +233,6 @@ function checkCidrs(r: Reader, el: object, list: string[], key: string, what: st
   });
 }
 
-function fieldLocOf(el: object, field: string): SourceLocation | undefined {
-  return fieldLocOfLocated(el as { loc?: SourceLocation }, field);
-}
 
 function readZone(r: Reader, item: unknown): Zone | undefined {
   const node = r.deref(item);
@@ -499,12 +310,6 @@ function readAsset(r: Reader, item: unknown): Asset | undefined {
   return a;
 }
 
-/** DICOM PS3.5: an AE title is 1-16 characters of the default repertoire, no backslash or control characters. */
-function checkAeTitle(r: Reader, ae: string, at: SourceLocation | undefined): void {
-  if (ae.length === 0 || ae.length > 16 || /[\\\x00-\x1f\x7f]/.test(ae) || /[^\x20-\x7e]/.test(ae)) {
-    r.problem('error', 'dicom.ae-title', null, `'${ae}' is not a valid DICOM AE title`, 'at most 16 printable ASCII characters, no backslash', at);
-  }
-}
 
 function readPartner(r: Reader, item: unknown): Partner | undefined {
   const node = r.deref(item);
@@ -527,187 +332,3 @@ function readPartner(r: Reader, item: unknown): Partner | undefined {
   return p;
 }
 
-const ENDPOINT_KINDS = ['zone', 'asset', 'partner'] as const;
-
-function readEndpoint(r: Reader, f: Fields, key: 'from' | 'to', c: Conduit, implicit: ImplicitFields): EndpointRef | undefined {
-  const field = f.get(key);
-  if (!field || field.value === null) {
-    r.problem('error', 'key.missing', field?.key ?? null, `conduit needs '${key}'`, 'e.g. zone:imaging-servers, asset:pacs-main or partner:clearinghouse', field ? undefined : c.loc);
-    return undefined;
-  }
-  setFieldLoc(c, key, field.loc);
-  const v = field.value;
-  if (isScalar(v)) {
-    const t = scalarText(v).trim();
-    const m = /^([a-z]+):(.+)$/.exec(t);
-    if (!m) {
-      const bare = implicit.bareEndpoints.get(c) ?? {};
-      bare[key] = t;
-      implicit.bareEndpoints.set(c, bare);
-      return { zone: t };
-    }
-    const kind = m[1] as (typeof ENDPOINT_KINDS)[number];
-    if (!ENDPOINT_KINDS.includes(kind)) {
-      r.problem('error', 'conduit.endpoint', v, `'${m[1]}:' is not an endpoint kind`, suggestHint(m[1], ENDPOINT_KINDS, 'endpoint kinds'));
-      return undefined;
-    }
-    return endpoint(kind, m[2].trim());
-  }
-  const ef = fields(r, v, `conduit '${key}'`, ENDPOINT_KINDS);
-  if (!ef) return undefined;
-  const present = ENDPOINT_KINDS.filter((k) => ef.has(k));
-  if (present.length !== 1) {
-    r.problem('error', 'conduit.endpoint', v, `conduit '${key}' must name exactly one of zone, asset or partner`);
-    return undefined;
-  }
-  const name = str(r, ef, present[0]);
-  return name === undefined ? undefined : endpoint(present[0], name);
-}
-
-function endpoint(kind: 'zone' | 'asset' | 'partner', name: string): EndpointRef {
-  return kind === 'zone' ? { zone: name } : kind === 'asset' ? { asset: name } : { partner: name };
-}
-
-function readServices(r: Reader, f: Fields, c: Conduit): ServiceSpec[] {
-  const field = f.get('services');
-  if (!field || field.value === null) {
-    r.problem('error', 'key.missing', field?.key ?? null, `conduit${c.id ? ` '${c.id}'` : ''} needs 'services'`, 'e.g. services: [dicom] or [tcp/2575:hl7]; write tcp for any TCP port', field ? undefined : c.loc);
-    return [];
-  }
-  setFieldLoc(c, 'services', field.loc);
-  const items = isSeq(field.value) ? field.value.items : [field.value];
-  const out: ServiceSpec[] = [];
-  for (const item of items) {
-    const n = r.deref(item);
-    if (n === null) continue;
-    let s: ServiceSpec | undefined;
-    if (isScalar(n)) {
-      const parsed = parseService(scalarText(n));
-      if (typeof parsed === 'string') r.problem('error', 'conduit.service', n, parsed, 'e.g. dicom, dicom/104,11112, tcp/2575:hl7, tcp/8000-8100, udp/53, https');
-      else s = parsed;
-    } else {
-      s = readLongService(r, n);
-    }
-    if (s) {
-      setFieldLoc(c, `services.${out.length}`, r.loc(n));
-      out.push(s);
-    }
-  }
-  return out;
-}
-
-function readLongService(r: Reader, n: YNode): ServiceSpec | undefined {
-  const f = fields(r, n, 'a service', ['transport', 'ports', 'protocol'], { port: 'ports' });
-  if (!f) return undefined;
-  const holder = {};
-  const transport = oneOf<'tcp' | 'udp'>(r, f, 'transport', holder, ['tcp', 'udp'], 'transport');
-  if (!transport) {
-    if (!f.has('transport')) r.problem('error', 'key.missing', n, "a service needs 'transport: tcp' or 'transport: udp'");
-    return undefined;
-  }
-  const ports: Array<number | [number, number]> = [];
-  for (const [i, text] of strList(r, f, 'ports', holder).entries()) {
-    const parsed = parseService(`${transport}/${text}`);
-    if (typeof parsed === 'string') r.problem('error', 'conduit.service', null, parsed, 'ports are numbers 1-65535 or ranges like 8000-8100', fieldLocOf(holder, `ports.${i}`));
-    else ports.push(...parsed.ports);
-  }
-  const protocol = str(r, f, 'protocol', holder)?.toLowerCase();
-  return protocol ? { transport, ports, protocol } : { transport, ports };
-}
-
-const DICOM_KEYS = ['callingAeTitles', 'calledAeTitles'];
-const HL7_KEYS = ['sendingApplications', 'sendingFacilities', 'receivingApplications', 'receivingFacilities', 'messageTypes', 'allowedSegments', 'allowedFields'];
-const MESSAGE_TYPE_RE = /^[A-Z0-9]{3}(\^[A-Z0-9]{3})?$/;
-const SEGMENT_RE = /^[A-Z][A-Z0-9]{2}$/;
-const FIELD_RE = /^[A-Z][A-Z0-9]{2}-\d{1,3}(\.\d{1,3}){0,2}$/;
-const FHIR_RESOURCE_RE = /^[A-Z][A-Za-z]+$/;
-
-function readDicom(r: Reader, f: Fields, c: Conduit): DicomIdentity | undefined {
-  const field = f.get('dicom');
-  if (!field || field.value === null) return undefined;
-  setFieldLoc(c, 'dicom', field.loc);
-  const df = fields(r, field.value, 'dicom', DICOM_KEYS, { callingAeTitle: 'callingAeTitles', calledAeTitle: 'calledAeTitles', calling: 'callingAeTitles', called: 'calledAeTitles' });
-  if (!df) return undefined;
-  const holder = {};
-  const out: DicomIdentity = {};
-  for (const k of DICOM_KEYS as Array<keyof DicomIdentity>) {
-    if (!df.has(k)) continue;
-    const list = strList(r, df, k, holder);
-    list.forEach((ae, i) => checkAeTitle(r, ae, fieldLocOf(holder, `${k}.${i}`)));
-    out[k] = list;
-  }
-  return out;
-}
-
-function readHl7(r: Reader, f: Fields, c: Conduit): Hl7Identity | undefined {
-  const field = f.get('hl7');
-  if (!field || field.value === null) return undefined;
-  setFieldLoc(c, 'hl7', field.loc);
-  const hf = fields(r, field.value, 'hl7', HL7_KEYS, { messageType: 'messageTypes', sendingApplication: 'sendingApplications', receivingApplication: 'receivingApplications', sendingFacility: 'sendingFacilities', receivingFacility: 'receivingFacilities' });
-  if (!hf) return undefined;
-  const holder = {};
-  const out: Hl7Identity = {};
-  for (const k of HL7_KEYS as Array<keyof Hl7Identity>) {
-    if (!hf.has(k)) continue;
-    const list = strList(r, hf, k, holder);
-    const re = k === 'messageTypes' ? MESSAGE_TYPE_RE : k === 'allowedSegments' ? SEGMENT_RE : k === 'allowedFields' ? FIELD_RE : undefined;
-    const example = k === 'messageTypes' ? 'ADT^A01 or ADT' : k === 'allowedSegments' ? 'PID' : 'PID-5 or PID-3.1';
-    list.forEach((v, i) => {
-      if (re && !re.test(v)) r.problem('error', 'hl7.identity', null, `'${v}' is not a valid ${k === 'messageTypes' ? 'HL7 message type' : k === 'allowedSegments' ? 'HL7 segment' : 'HL7 field'}`, `e.g. ${example}`, fieldLocOf(holder, `${k}.${i}`));
-    });
-    out[k] = list;
-  }
-  return out;
-}
-
-function readFhir(r: Reader, f: Fields, c: Conduit): FhirIdentity | undefined {
-  const field = f.get('fhir');
-  if (!field || field.value === null) return undefined;
-  setFieldLoc(c, 'fhir', field.loc);
-  const ff = fields(r, field.value, 'fhir', ['allowedResources'], { resources: 'allowedResources' });
-  if (!ff) return undefined;
-  const holder = {};
-  const list = strList(r, ff, 'allowedResources', holder);
-  list.forEach((v, i) => {
-    if (!FHIR_RESOURCE_RE.test(v)) r.problem('error', 'fhir.resource', null, `'${v}' is not a FHIR resource type`, 'e.g. Appointment, Patient, Observation', fieldLocOf(holder, `allowedResources.${i}`));
-  });
-  return { allowedResources: list };
-}
-
-function readConduit(r: Reader, item: unknown, implicit: ImplicitFields): Conduit | undefined {
-  const node = r.deref(item);
-  const f = fields(r, node, 'a conduit', [
-    'id', 'from', 'to', 'services', 'dicom', 'hl7', 'fhir', 'tlsRequired', 'phiAllowed', 'owner', 'justification', 'expires',
-  ], { name: 'id', service: 'services' });
-  if (!f) return undefined;
-  const c: Conduit = { id: '', from: { zone: '' }, to: { zone: '' }, services: [], tlsRequired: false, phiAllowed: true, loc: r.loc(node) };
-  const id = str(r, f, 'id', c);
-  if (id !== undefined) c.id = id;
-  else implicit.conduitId.add(c);
-  const from = readEndpoint(r, f, 'from', c, implicit);
-  const to = readEndpoint(r, f, 'to', c, implicit);
-  if (!from || !to) return undefined;
-  c.from = from;
-  c.to = to;
-  c.services = readServices(r, f, c);
-  const dicom = readDicom(r, f, c);
-  if (dicom) c.dicom = dicom;
-  const hl7 = readHl7(r, f, c);
-  if (hl7) c.hl7 = hl7;
-  const fhir = readFhir(r, f, c);
-  if (fhir) c.fhir = fhir;
-  c.tlsRequired = bool(r, f, 'tlsRequired', c) ?? false;
-  const phi = bool(r, f, 'phiAllowed', c);
-  if (phi === undefined) implicit.conduitPhi.add(c);
-  else c.phiAllowed = phi;
-  for (const k of ['owner', 'justification'] as const) {
-    const v = str(r, f, k, c);
-    if (v !== undefined) c[k] = v;
-  }
-  const exp = str(r, f, 'expires', c);
-  if (exp !== undefined) {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(exp) && !Number.isNaN(Date.parse(`${exp}T00:00:00Z`)) && new Date(`${exp}T00:00:00Z`).toISOString().startsWith(exp)) c.expires = exp;
-    else r.problem('error', 'conduit.expires', f.get('expires')!.value, `'${exp}' is not a date`, 'write YYYY-MM-DD, e.g. 2026-12-31');
-  }
-  return c;
-}
