@@ -145,6 +145,13 @@ export class SegmentScanner {
         }
         continue;
       }
+      if (!this.tracked && !this.capture && !this.pendingSep) {
+        // Nothing to learn inside this segment: jump to its end.
+        let j = i + 1;
+        while (j < end && b[j] !== CR && b[j] !== LF) j++;
+        i = j - 1;
+        continue;
+      }
       if (this.pendingSep) {
         this.pendingSep = false;
         this.fieldSep = c;

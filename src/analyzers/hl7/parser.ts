@@ -62,8 +62,10 @@ export class Hl7Parser implements StreamParser {
       }
       if (s.state === INSIDE) {
         // The frame ends at FS; a VT inside a frame means the sender restarted.
-        let i = p;
-        while (i < n && chunk[i] !== FS && chunk[i] !== VT) i++;
+        // Native scans (memchr-speed) rather than a byte loop: frames can be megabytes (embedded PDFs).
+        const fs = chunk.indexOf(FS, p);
+        const vt = chunk.indexOf(VT, p);
+        const i = fs < 0 ? (vt < 0 ? n : vt) : vt < 0 ? fs : Math.min(fs, vt);
         if (i > p) s.scanner.feed(chunk, p, i);
         if (i === n) return;
         if (chunk[i] === VT) {

@@ -11,7 +11,7 @@ import {
   BODY_CHUNKED, BODY_INVALID, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, HttpFraming,
 } from './framing.ts';
 import type { FramingOwner } from './framing.ts';
-import { authorizationScheme, FormPasswordScanner } from './credentials.ts';
+import { authorizationScheme, FormPasswordScanner, PatternPasswordScanner } from './credentials.ts';
 import { classifyRequest, parseProductToken } from './template.ts';
 import type { DicomwebKind } from './template.ts';
 
@@ -115,7 +115,11 @@ class HttpConnection implements StreamParser, FramingOwner {
   private reqInBody: HttpRecord | undefined;
   private respInBody: HttpRecord | undefined;
   private readonly form = new FormPasswordScanner();
-  private scanForm = false;
+  private readonly json = new PatternPasswordScanner('json');
+  private readonly multipart = new PatternPasswordScanner('multipart');
+  /** The scanner for the current request body, when its media type can carry a password field. */
+  private scanner: FormPasswordScanner | PatternPasswordScanner | undefined;
+  private scannerLabel = '';
 
   constructor(conn: ConnectionInfo, sink: AnalyzerSink) {
     this.conn = conn;
@@ -149,7 +153,7 @@ class HttpConnection implements StreamParser, FramingOwner {
   body(dir: Direction, chunk: Uint8Array, start: number, end: number): void {
     if (dir === 0) {
       if (this.reqInBody) this.reqInBody.requestBodyBytes += end - start;
-      if (this.scanForm) this.form.feed(chunk, start, end);
+      if (this.scanner) this.scanner.feed(chunk, start, end);
     } else if (this.respInBody) {
       this.respInBody.responseBodyBytes += end - start;
     }
@@ -158,8 +162,8 @@ class HttpConnection implements StreamParser, FramingOwner {
   messageEnd(dir: Direction): void {
     if (dir === 0) {
       const rec = this.reqInBody;
-      if (rec && this.scanForm && this.form.found) this.flagCredentials(rec, 'form-password');
-      this.scanForm = false;
+      if (rec && this.scanner?.found) this.flagCredentials(rec, this.scannerLabel);
+      this.scanner = undefined;
       this.reqInBody = undefined;
     } else if (this.respInBody) {
       this.emit(this.respInBody);
@@ -210,6 +214,7 @@ class HttpConnection implements StreamParser, FramingOwner {
       if (a.cleartext) this.flagCredentials(rec, a.scheme);
     }
     if (cls.passwordInQuery) this.flagCredentials(rec, 'query-password');
+    if (cls.userinfo) this.flagCredentials(rec, 'url-userinfo');
 
     this.foldRequest(rec, cls.phi);
     if (this.pending.length < MAX_PENDING) this.pending.push({ rec });
@@ -233,8 +238,20 @@ class HttpConnection implements StreamParser, FramingOwner {
 
   private startRequestBody(rec: HttpRecord, contentType: string | undefined): void {
     this.reqInBody = rec;
-    this.scanForm = contentType !== undefined && contentType.toLowerCase().includes('application/x-www-form-urlencoded');
-    if (this.scanForm) this.form.reset();
+    const ct = (contentType ?? '').toLowerCase();
+    if (ct.includes('application/x-www-form-urlencoded')) {
+      this.scanner = this.form;
+      this.scannerLabel = 'form-password';
+    } else if (ct.includes('json')) {
+      this.scanner = this.json;
+      this.scannerLabel = 'json-password';
+    } else if (ct.includes('multipart/form-data')) {
+      this.scanner = this.multipart;
+      this.scannerLabel = 'multipart-password';
+    } else {
+      this.scanner = undefined;
+    }
+    this.scanner?.reset();
   }
 
   private response(h: Head, ts: number): number {

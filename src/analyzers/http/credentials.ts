@@ -25,7 +25,7 @@ export function authorizationScheme(value: string): { scheme: string; cleartext:
 }
 
 const MAX_KEY = 32;
-const KEYS = ['pass', 'passwd', 'password', 'pwd', 'passphrase', 'secret', 'pin', 'j_password', 'user_password'];
+const KEYS = ['pass', 'passwd', 'password', 'pwd', 'passphrase', 'secret', 'pin', 'j_password', 'user_password', 'client_secret'];
 
 /**
  * Scans an application/x-www-form-urlencoded body, possibly split over many
@@ -83,5 +83,57 @@ export class FormPasswordScanner {
       if (ok) return true;
     }
     return false;
+  }
+}
+
+/**
+ * Finds a password-named field in JSON (`"password": ...`) or multipart
+ * (`name="password"`) bodies, split over any number of chunks. It matches
+ * byte patterns with one small index per pattern; nothing is buffered.
+ */
+export class PatternPasswordScanner {
+  private readonly patterns: Uint8Array[];
+  private readonly at: Int32Array;
+  /** JSON: a key matched, waiting for the ':' that makes it a key rather than a value. */
+  private readonly needColon: boolean;
+  private colonPending = false;
+  found = false;
+
+  constructor(kind: 'json' | 'multipart') {
+    const names = ['password', 'passwd', 'pwd', 'passphrase', 'client_secret', 'secret'];
+    const enc = new TextEncoder();
+    this.patterns = names.map((n) => enc.encode(kind === 'json' ? `"${n}"` : `name="${n}"`));
+    this.at = new Int32Array(this.patterns.length);
+    this.needColon = kind === 'json';
+  }
+
+  reset(): void {
+    this.at.fill(0);
+    this.colonPending = false;
+    this.found = false;
+  }
+
+  feed(buf: Uint8Array, start: number, end: number): void {
+    for (let i = start; i < end && !this.found; i++) {
+      let c = buf[i];
+      if (this.colonPending) {
+        if (c === 58 /* : */) {
+          this.found = true;
+          return;
+        }
+        if (c !== 32 && c !== 9 && c !== 10 && c !== 13) this.colonPending = false;
+      }
+      if (c >= 65 && c <= 90) c += 32;
+      for (let p = 0; p < this.patterns.length; p++) {
+        const pat = this.patterns[p];
+        if (pat[this.at[p]] === c) this.at[p]++;
+        else this.at[p] = pat[0] === c ? 1 : 0;
+        if (this.at[p] === pat.length) {
+          this.at[p] = 0;
+          if (this.needColon) this.colonPending = true;
+          else this.found = true;
+        }
+      }
+    }
   }
 }

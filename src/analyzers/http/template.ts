@@ -20,8 +20,10 @@ export interface RequestClass {
   orthanc: boolean;
   /** The request addresses patient data (FHIR patient compartment, DICOMweb, Orthanc patient resources). */
   phi: boolean;
-  /** A query parameter named like a password was present (its value is never kept). */
+  /** A query parameter named like a password or token was present (its value is never kept). */
   passwordInQuery: boolean;
+  /** An absolute-form target carried user:password@ (never kept). */
+  userinfo: boolean;
 }
 
 /** FHIR R4/R5 resource types that appear on hospital networks; enough to recognise the API. */
@@ -59,7 +61,9 @@ const ORTHANC_PHI_ROOTS = new Set(['patients', 'studies', 'series', 'instances',
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DICOM_UID = /^[0-2](\.(0|[1-9]\d*)){2,}$/;
 const VERSION = /^(v|r|stu|dstu)\d{1,2}(\.\d{1,2})?$/i;
-const PASSWORD_KEY = /^(pass|passwd|password|pwd|passphrase|secret|pin)$/i;
+const PASSWORD_KEY = /^(pass|passwd|password|pwd|passphrase|secret|pin|client_secret|access_token|api_?key|auth_?token)$/i;
+/** QIDO-RS query keys: DICOM keywords (PatientID, StudyDate...), tags (00100020) and the QIDO controls. */
+const QIDO_KEY = /^([A-Z][A-Za-z]{2,}|[0-9A-Fa-f]{8}(\.[0-9A-Fa-f]{8})*|includefield|fuzzymatching)$/;
 const FHIR_BASE = /^(fhir|fhir-?r\d|fhir-?stu\d|fhir-?dstu\d|baser\d|basestu\d|fhirserver|hapi-fhir)$/i;
 const DICOMWEB_BASE = /^(dicom-?web|dicomweb|wado-?rs|qido-?rs|stow-?rs|rs|dcm4chee-arc)$/i;
 
@@ -75,6 +79,14 @@ export function isIdentifierSegment(seg: string): boolean {
     const c = seg.charCodeAt(i);
     if (c >= 48 && c <= 57) return true;
     if (c === 37 /* % */ || c === 64 /* @ */ || c === 61 /* = */ || c === 38 /* & */) return true;
+  }
+  return false;
+}
+
+function hasQidoParam(query: string): boolean {
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=');
+    if (QIDO_KEY.test(eq < 0 ? pair : pair.slice(0, eq))) return true;
   }
   return false;
 }
@@ -96,11 +108,14 @@ function hasPasswordParam(query: string): boolean {
 export function classifyRequest(method: string, target: string, contentType = '', accept = ''): RequestClass {
   let path = target;
   let query = '';
-  // Absolute-form targets (proxies): keep only the path.
+  // Absolute-form targets (proxies): keep only the path; user:password@ in the authority is a credential.
+  let userinfo = false;
   if (path.charCodeAt(0) !== 47 /* / */) {
     const scheme = path.indexOf('://');
     if (scheme >= 0) {
       const slash = path.indexOf('/', scheme + 3);
+      const authority = slash < 0 ? path.slice(scheme + 3) : path.slice(scheme + 3, slash);
+      userinfo = authority.includes('@');
       path = slash < 0 ? '/' : path.slice(slash);
     }
   }
@@ -171,7 +186,7 @@ export function classifyRequest(method: string, target: string, contentType = ''
     || media.includes('dicom+json') || media.includes('dicom+xml');
   let dicomweb: DicomwebKind | undefined;
   if (/(^|&)requesttype=wado(&|$)/i.test(query)) dicomweb = 'WADO';
-  else if (!fhir && studiesAt >= 0 && (dicomwebBase || dicomMedia || uidSeen || /(^|&)(studyinstanceuid|patientid|studydate|modalitiesinstudy|includefield|0020000d|00100020)=/i.test(query))) {
+  else if (!fhir && studiesAt >= 0 && (dicomwebBase || dicomMedia || uidSeen || hasQidoParam(query))) {
     if (m === 'POST' && (last === 'studies' || (uidSeen && lower.length === studiesAt + 2))) dicomweb = 'STOW';
     else if (last === 'studies' || last === 'series' || last === 'instances') dicomweb = 'QIDO';
     else dicomweb = 'WADO';
@@ -192,6 +207,7 @@ export function classifyRequest(method: string, target: string, contentType = ''
     orthanc,
     phi,
     passwordInQuery: query.length > 0 && hasPasswordParam(query),
+    userinfo,
   };
 }
 
