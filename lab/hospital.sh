@@ -369,6 +369,9 @@ cmd_all() {
   trap - EXIT
 }
 
+# A signal ends the script through 'exit', so the EXIT trap of 'all' cleans up.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 [[ $EUID == 0 ]] || die "run as root (network namespaces, dumpcap, port 104)"
 case $CMD in
   all) cmd_all ;;
