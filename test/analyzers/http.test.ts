@@ -46,6 +46,8 @@ test('corpus HTTP captures: methods, hosts and status codes equal tshark\'s deco
     assert.ok(want.requests.length > 0, `${rel}: tshark sees requests`);
     assert.deepEqual(sorted(recs.map((r) => `${r.method} ${r.host ?? ''}`)), sorted(want.requests), `${rel}: requests`);
     assert.deepEqual(sorted(recs.filter((r) => r.status !== undefined).map((r) => String(r.status))), sorted(want.statuses), `${rel}: statuses`);
+    const authorized = tsharkFields(file, ['http.authorization'], 'http.authorization').length;
+    assert.equal(recs.filter((r) => r.credentials).length, authorized, `${rel}: credentials flagged exactly where tshark sees Authorization`);
     // Every HTTP edge carries folded facts; statuses add up to the responses.
     const edges = run.obs.edges.filter((e) => e.facts.http);
     assert.ok(edges.length > 0, `${rel}: an edge with http facts`);
@@ -102,7 +104,15 @@ test('classifyRequest recognises FHIR, DICOMweb, WADO-URI and Orthanc, and never
   assert.deepEqual([orthanc.orthanc, orthanc.template, orthanc.phi], [true, '/instances/{id}/file', true]);
   assert.equal(classifyRequest('GET', '/system').phi, false);
 
+  const bareQido = classifyRequest('GET', '/studies?PatientName=DOE*&StudyDate=20240101-');
+  assert.deepEqual([bareQido.dicomweb, bareQido.template], ['QIDO', '/studies']);
+  const orthancStudies = classifyRequest('GET', '/studies?expand&limit=5');
+  assert.deepEqual([orthancStudies.dicomweb, orthancStudies.orthanc], [undefined, true]);
+
   assert.equal(classifyRequest('GET', '/login?user=a&password=b').passwordInQuery, true);
+  assert.equal(classifyRequest('GET', '/api/x?access_token=abc').passwordInQuery, true);
+  const proxied = classifyRequest('GET', 'http://nurse:urlsecret@ris.local/orders;jsessionid=ABCDEF/list');
+  assert.deepEqual([proxied.userinfo, proxied.template], [true, '/orders/list']);
   assert.equal(classifyRequest('GET', '/api/v2/things?limit=5').template, '/api/v2/things');
   assert.equal(classifyRequest('GET', 'http://proxy.example/a/12345').template, '/a/{id}');
 });
@@ -181,11 +191,15 @@ test('pipelined keep-alive requests, chunked and sized bodies and form passwords
   const port = (server.address() as { port: number }).port;
   try {
     const form = 'username=nurse1&password=formcanary77&remember=1';
+    const json = '{"user": "nurse1", "note": "password", "Password" : "jsoncanary88"}';
+    const multipart = '--XyZ\r\nContent-Disposition: form-data; name="user"\r\n\r\nnurse1\r\n--XyZ\r\nContent-Disposition: form-data; name="password"\r\n\r\nmulticanary99\r\n--XyZ--\r\n';
     const request = [
       'GET /fhir/Patient/MRN0003?_format=json HTTP/1.1\r\nHost: fhir.local\r\nAccept: application/fhir+json\r\n\r\n',
       'HEAD /status HTTP/1.1\r\nHost: fhir.local\r\n\r\n',
       'GET /chunked/Observation/77 HTTP/1.1\r\nHost: fhir.local\r\n\r\n',
       `POST /login HTTP/1.1\r\nHost: fhir.local\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`,
+      `POST /token HTTP/1.1\r\nHost: fhir.local\r\nContent-Type: application/json\r\nContent-Length: ${json.length}\r\n\r\n${json}`,
+      `POST /upload HTTP/1.1\r\nHost: fhir.local\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: ${multipart.length}\r\n\r\n${multipart}`,
       'DELETE /none HTTP/1.1\r\nHost: fhir.local\r\nConnection: close\r\n\r\n',
     ].join('');
     const reply = await exchange(port, request);
@@ -195,8 +209,11 @@ test('pipelined keep-alive requests, chunked and sized bodies and form passwords
       const sink = runStream(httpAnalyzer, stream, split, new RecordingSink());
       const recs = sink.records;
       assert.deepEqual(recs.map((r) => `${r.method} ${r.path} ${r.status}`), [
-        'GET /fhir/Patient/{id} 200', 'HEAD /status 200', 'GET /chunked/Observation/{id} 200', 'POST /login 200', 'DELETE /none 204',
+        'GET /fhir/Patient/{id} 200', 'HEAD /status 200', 'GET /chunked/Observation/{id} 200', 'POST /login 200', 'POST /token 200',
+        'POST /upload 200', 'DELETE /none 204',
       ], `split ${split}`);
+      assert.deepEqual(recs.map((r) => r.credentials), [undefined, undefined, undefined, 'form-password', 'json-password', 'multipart-password', undefined]);
+      assert.equal(recs[5].requestBodyBytes, multipart.length);
       assert.equal(recs[2].responseBodyBytes, Array.from({ length: 5 }, (_, i) => `{"part":${i},"pad":"${'x'.repeat(i * 300)}"}`.length).reduce((a, b) => a + b));
       assert.equal(recs[3].credentials, 'form-password');
       assert.equal(recs[3].requestBodyBytes, form.length);
@@ -208,7 +225,7 @@ test('pipelined keep-alive requests, chunked and sized bodies and form passwords
       const software = sink.hosts.get('10.0.0.2')?.software ?? [];
       assert.ok(software.some((s) => s.product === 'Wardline-Test' && s.version === '2.1'));
       const dump = sink.dump();
-      for (const secret of ['formcanary77', 'MRN0003', 'nurse1']) assert.ok(!dump.includes(secret), `${secret} leaked`);
+      for (const secret of ['formcanary77', 'jsoncanary88', 'multicanary99', 'MRN0003', 'nurse1']) assert.ok(!dump.includes(secret), `${secret} leaked`);
     }
   } finally {
     server.close();
