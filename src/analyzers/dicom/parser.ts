@@ -125,6 +125,8 @@ export class DicomParser implements StreamParser {
               s.bodyFill = 0;
               s.mode = HEADER;
               this.handlePdu(dir, s.pduType, s.body, 0, len, ts);
+              // Association PDUs come once per association: do not hold a large buffer for the rest of it.
+              if (s.body.length > 65536) s.body = new Uint8Array(0);
             }
           }
           break;
