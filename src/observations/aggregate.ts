@@ -48,7 +48,8 @@ export class FlowAggregator {
     if (c.protocolFrom === 'content') e.protocolFrom = 'content';
     e.encrypted ||= c.encrypted;
     e.phi ||= c.phi;
-    if (c.facts) mergeFactsInto(e.facts, c.facts);
+    // The connection's facts are discarded after this: adopt them, do not copy.
+    if (c.facts) mergeFactsInto(e.facts, c.facts, { take: true });
 
     const client = this.host(c.client);
     const server = this.host(c.server);

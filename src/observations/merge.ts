@@ -74,27 +74,29 @@ export function mergeHostInto(a: HostFacts, b: HostFacts): void {
  * `count` are keyed by their other fields and counts summed, numbers (the
  * values of count maps) are summed, booleans are or-ed, objects recurse.
  */
-export function mergeFactsInto(a: EdgeFacts, b: EdgeFacts): void {
-  mergeObject(a as Record<string, unknown>, b as Record<string, unknown>);
+export function mergeFactsInto(a: EdgeFacts, b: EdgeFacts, opts: { take?: boolean } = {}): void {
+  mergeObject(a as Record<string, unknown>, b as Record<string, unknown>, opts.take === true);
 }
 
-function mergeObject(a: Record<string, unknown>, b: Record<string, unknown>): void {
-  for (const [k, bv] of Object.entries(b)) {
+/** take: b is discarded by the caller, so its parts may be adopted rather than copied. */
+function mergeObject(a: Record<string, unknown>, b: Record<string, unknown>, take: boolean): void {
+  for (const k in b) {
+    const bv = b[k];
     const av = a[k];
-    if (av === undefined || av === null) a[k] = structuredClone(bv);
-    else a[k] = mergeValue(av, bv);
+    if (av === undefined || av === null) a[k] = take ? bv : structuredClone(bv);
+    else a[k] = mergeValue(av, bv, take);
   }
 }
 
-function mergeValue(av: unknown, bv: unknown): unknown {
-  if (Array.isArray(av) && Array.isArray(bv)) return mergeArray(av, bv);
+function mergeValue(av: unknown, bv: unknown, take: boolean): unknown {
+  if (Array.isArray(av) && Array.isArray(bv)) return mergeArray(av, bv, take);
   if (typeof av === 'number' && typeof bv === 'number') return av + bv;
   if (typeof av === 'boolean' && typeof bv === 'boolean') return av || bv;
   if (isPlainObject(av) && isPlainObject(bv)) {
-    mergeObject(av, bv);
+    mergeObject(av, bv, take);
     return av;
   }
-  return bv === undefined ? av : structuredClone(bv);
+  return bv === undefined ? av : take ? bv : structuredClone(bv);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -104,29 +106,40 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 /** Arrays with more than this many entries stop growing: facts summarise, they do not log. */
 const MAX_FACT_ARRAY = 1000;
 
-function mergeArray(a: unknown[], b: unknown[]): unknown[] {
-  const counted = (x: unknown) => isPlainObject(x) && typeof x.count === 'number';
-  const keyOf = (x: unknown): string => {
-    if (!isPlainObject(x)) return JSON.stringify(x);
-    const rest: Record<string, unknown> = {};
-    for (const k of Object.keys(x).sort()) if (k !== 'count') rest[k] = x[k];
-    return JSON.stringify(rest);
-  };
-  const out = a.map((x) => structuredClone(x));
+function keyOf(x: unknown): string {
+  if (!isPlainObject(x)) return JSON.stringify(x);
+  const rest: Record<string, unknown> = {};
+  for (const k of Object.keys(x).sort()) if (k !== 'count') rest[k] = x[k];
+  return JSON.stringify(rest);
+}
+
+function counted(x: unknown): x is { count: number } {
+  return isPlainObject(x) && typeof x.count === 'number';
+}
+
+/** Merges b into a, in place. */
+function mergeArray(a: unknown[], b: unknown[], take: boolean): unknown[] {
+  if (!b.length) return a;
+  if (b.every((x) => typeof x !== 'object' || x === null)) {
+    // Strings and numbers (the usual case): a union that keeps first-seen order.
+    for (const x of b) if (a.length < MAX_FACT_ARRAY && !a.includes(x)) a.push(x);
+    return a;
+  }
   const index = new Map<string, number>();
-  out.forEach((x, i) => index.set(keyOf(x), i));
+  a.forEach((x, i) => index.set(keyOf(x), i));
   for (const x of b) {
     const k = keyOf(x);
     const i = index.get(k);
     if (i === undefined) {
-      if (out.length >= MAX_FACT_ARRAY) continue;
-      index.set(k, out.length);
-      out.push(structuredClone(x));
-    } else if (counted(x) && counted(out[i])) {
-      (out[i] as { count: number }).count += (x as { count: number }).count;
+      if (a.length >= MAX_FACT_ARRAY) continue;
+      index.set(k, a.length);
+      a.push(take ? x : structuredClone(x));
+    } else {
+      const cur = a[i];
+      if (counted(x) && counted(cur)) cur.count += x.count;
     }
   }
-  return out;
+  return a;
 }
 
 function union(a: string[], b: string[]): string[] {
