@@ -211,7 +211,7 @@ describe('dicom analyzer robustness', () => {
     assert.ok(c.anomalies.some((a) => a.kind === 'dicom.truncated'));
   });
 
-  test('capture gaps: lost data-set bytes keep the PDU framing, others are reported', () => {
+  test('capture gaps: lost data-set bytes keep the PDU framing, others resynchronise', () => {
     const big = streams.reduce((a, b) => (b.chunks.length > a.chunks.length ? b : a));
     const expected = runStreams([dicomAnalyzer], [big]).recordsOf('dicom')[0].commands as Record<string, number>;
     let intact = 0;
@@ -225,6 +225,10 @@ describe('dicom analyzer robustness', () => {
       if (c.anomalies.length === 0) {
         intact++;
         assert.deepEqual(rec.commands, expected);
+      } else {
+        // At most the one operation whose command was lost goes missing.
+        const got = rec.commands as Record<string, number>;
+        for (const [k, v] of Object.entries(expected)) assert.ok((got[k] ?? 0) >= v - 1, `chunk ${i}: ${k} ${got[k]} of ${v}`);
       }
     }
     assert.ok(intact > 0, 'some gaps fell inside data sets and cost nothing');

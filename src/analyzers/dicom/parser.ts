@@ -19,6 +19,8 @@ const BODY = 1;
 const PDATA = 2;
 const SKIP = 3;
 const DEAD = 4;
+/** Looking for the next plausible PDU header after lost or unparseable bytes. */
+const RESYNC = 5;
 
 /** Largest association PDU buffered (a 128-context RQ is about 10 kB). */
 const MAX_ASSOCIATE = 1 << 20;
@@ -55,6 +57,26 @@ class Side {
 
 function u32(b: Uint8Array, i: number): number {
   return ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+}
+
+/**
+ * The offset of the next plausible P-DATA-TF (with a consistent first PDV:
+ * odd context id, flags <= 3) or A-RELEASE header in b[p, n), or -1. A
+ * header cut by the chunk end is missed; the one after it will do.
+ */
+function findPduStart(b: Uint8Array, p: number, n: number): number {
+  for (let i = p; i + 12 <= n; i++) {
+    const t = b[i];
+    if (b[i + 1] !== 0) continue;
+    if (t === 4) {
+      const len = u32(b, i + 2);
+      const pdv = u32(b, i + 6);
+      if (len >= 6 && len <= 1 << 24 && pdv >= 2 && pdv + 4 <= len && (b[i + 10] & 1) === 1 && b[i + 11] <= 3) return i;
+    } else if ((t === 5 || t === 6) && u32(b, i + 2) === 4 && u32(b, i + 6) === 0) {
+      return i;
+    }
+  }
+  return -1;
 }
 
 export class DicomParser implements StreamParser {
@@ -134,6 +156,14 @@ export class DicomParser implements StreamParser {
         case PDATA:
           p = this.pdata(s, dir, chunk, p, n);
           break;
+        case RESYNC: {
+          const at = findPduStart(chunk, p, n);
+          if (at < 0) return;
+          this.anomaly('dicom.resync', `resynchronised on a PDU header after ${at - p} skipped bytes`);
+          this.resetSide(s);
+          p = at;
+          break;
+        }
         case SKIP: {
           const take = Math.min(s.pduLeft, n - p);
           p += take;
@@ -164,8 +194,8 @@ export class DicomParser implements StreamParser {
     }
     if (type < 1 || type > 7) {
       // Without a valid type the length cannot be trusted either: stop this direction.
-      this.anomaly('dicom.bad-pdu-type', `unknown PDU type 0x${type.toString(16)} (${dir === 0 ? 'requestor' : 'acceptor'}); direction no longer parsed`);
-      s.mode = DEAD;
+      this.anomaly('dicom.bad-pdu-type', `unknown PDU type 0x${type.toString(16)} (${dir === 0 ? 'requestor' : 'acceptor'}); resynchronising`);
+      s.mode = RESYNC;
       return;
     }
     if (len > MAX_ASSOCIATE) {
@@ -352,8 +382,23 @@ export class DicomParser implements StreamParser {
       s.mode = s.pduLeft > 0 ? SKIP : HEADER;
       return;
     }
-    this.anomaly('dicom.gap', `${length} bytes lost; ${dir === 0 ? 'requestor' : 'acceptor'} direction no longer parsed`);
-    s.mode = DEAD;
+    this.anomaly('dicom.gap', `${length} bytes lost across PDU boundaries; resynchronising`);
+    s.mode = RESYNC;
+  }
+
+  /** Forgets partial PDU, PDV and command state after a resynchronisation. */
+  private resetSide(s: Side): void {
+    s.mode = HEADER;
+    s.hdrFill = 0;
+    s.bodyFill = 0;
+    s.pduLeft = 0;
+    s.inPdv = false;
+    s.pdvHdrFill = 0;
+    s.cmdFill = 0;
+    s.cmdOverflow = false;
+    s.levelOp = undefined;
+    s.levelArmed = false;
+    s.level.stop();
   }
 
   end(ts: number): void {
