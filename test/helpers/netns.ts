@@ -23,10 +23,11 @@
  * A router: a host with one link per switch and `forward: true`; other hosts
  * name it with `gateway`. Hosts with `onLink: true` get a /32-style on-link
  * default route, so any address on the same switch is reached directly.
+ * `capture(sw.ns, 'br0', file)` records everything on a switch with dumpcap.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
 
 export interface ExecResult {
   code: number | null;
@@ -408,4 +409,32 @@ export function createNet(tag: string): Net {
     },
   };
   return net;
+}
+
+/**
+ * Capture with dumpcap (classic pcap, Ethernet on a bridge) on iface inside ns
+ * until the returned Proc is stopped (SIGINT makes dumpcap flush and close).
+ * Capture a whole Net on its switch: `capture(sw.ns, 'br0', file)`.
+ */
+export async function capture(ns: string | null, iface: string, file: string, filter?: string): Promise<Proc> {
+  const args = ['-q', '-P', '-i', iface, '-w', file, ...(filter ? ['-f', filter] : [])];
+  const p = spawnIn(ns, 'dumpcap', args, { stopSignal: 'SIGINT' });
+  const deadline = Date.now() + 10_000;
+  // dumpcap writes the file header once it captures: then nothing is missed
+  while (Date.now() < deadline) {
+    try {
+      if (statSync(file).size > 0) {
+        await sleep(200);
+        // dumpcap reads the kernel's packet ring in blocks that are handed
+        // over after a timeout; a SIGINT right after the last packet loses
+        // the open block, so give it time to be delivered first
+        return { ...p, output: p.output, stop: async (graceMs?: number) => { await sleep(1200); await p.stop(graceMs); } };
+      }
+    } catch {
+      // not created yet
+    }
+    await sleep(50);
+  }
+  await p.stop();
+  throw new Error(`dumpcap did not start on ${ns ?? 'local'}/${iface}: ${p.output().slice(-1000)}`);
 }

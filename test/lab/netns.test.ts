@@ -2,10 +2,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { REPO } from '../helpers/corpus.ts';
-import { createNet, execIn } from '../helpers/netns.ts';
+import { capture, createNet, execIn } from '../helpers/netns.ts';
 
 function namespaces(prefix: string): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -33,10 +34,19 @@ test('two subnets behind a router namespace; servers start, answer and stop', as
     const trace = await cli.exec('ip', ['route', 'get', srv.ip]);
     assert.match(trace.stdout, /via 10\.61\.1\.1/);
 
+    const pcap = join(mkdtempSync(join(tmpdir(), 'wl-lab-cap-')), 'a.pcap');
+    const cap = await capture(a.ns, 'br0', pcap);
     const server = srv.spawn('socat', ['TCP-LISTEN:7001,reuseaddr,fork', 'EXEC:/bin/cat']);
     await srv.waitListen(7001);
     const echo = await cli.exec('socat', ['-t', '2', '-', `TCP:${srv.ip}:7001`], { input: 'hello wardline\n' });
     assert.equal(echo.stdout, 'hello wardline\n', 'routed through the router namespace');
+    await cap.stop();
+    const frames = execFileSync('tshark', ['-r', pcap, '-Y', 'tcp.port == 7001 && tcp.len > 0', '-T', 'fields', '-e', 'frame.len', '-e', 'ip.src'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    assert.deepEqual(frames.trim().split('\n').map((l) => l.split('\t')[1]), ['10.61.1.10', '10.61.2.20'], 'request and echo seen on switch a');
+    rmSync(dirname(pcap), { recursive: true, force: true });
     // the listener is invisible from the machine's own namespace
     const local = await execIn(null, 'ss', ['-Hltn', 'sport = :7001']);
     assert.equal(local.stdout.trim(), '');

@@ -39,6 +39,24 @@ test('Orthanc on loopback: C-ECHO, C-STORE, REST with the registered user, calle
   assert.equal(after.stdout.trim(), '');
 });
 
+test("Orthanc with its built-in defaults accepts any AE's C-ECHO and C-STORE", async () => {
+  const pacs = await startOrthanc({ builtinDefaults: true });
+  try {
+    assert.equal(pacs.aet, 'ORTHANC');
+    const port = String(pacs.dicomPort);
+    const echo = await execIn(null, 'echoscu', ['-aet', 'STRANGER', '-aec', 'WHATEVER', '127.0.0.1', port]);
+    assert.equal(echo.code, 0, echo.stderr);
+    const store = await execIn(null, 'storescu', ['-aet', 'STRANGER', '-aec', 'WHATEVER', '127.0.0.1', port, CT]);
+    assert.equal(store.code, 0, store.stderr);
+    // localhost HTTP needs no credentials when nothing was configured
+    const sys = await pacs.rest('/system');
+    assert.equal(sys.status, 200);
+    assert.equal(JSON.parse(sys.body).DicomAet, 'ORTHANC');
+  } finally {
+    await pacs.stop();
+  }
+});
+
 test('dcmqrscp, storescp and MLLP in namespaces', async () => {
   const net = createNet('lab');
   try {
