@@ -325,8 +325,6 @@ export class PacketPipeline implements StreamReceiver {
         half.gapBytes += missing;
         this.streamGap(dir, missing);
       }
-    } else if (d.segLen > 0 && conn.mode === MODE_NONE && half.next >= 0) {
-      half.next = (seq + d.segLen) >>> 0;
     }
     if (flags & TCP_RST) {
       conn.rst = true;

@@ -54,6 +54,13 @@ export interface InputReader {
   format: string;
   /** Whether these first bytes are this format. Must be cheap and never throw. */
   sniff(head: Uint8Array): boolean;
+  /**
+   * For readers whose format travels inside captures (NetFlow/IPFIX export
+   * traffic): whether this pcap/pcapng head is such a capture, which the
+   * reader then reads instead of the packet pipeline. Asked before a
+   * capture goes to the pipeline, so it must be specific.
+   */
+  sniffCapture?(head: Uint8Array): boolean;
   /** Reads the whole input; bad records become anomalies/warnings, not exceptions. */
   read(input: OpenedInput, opts: ReadOptions): Promise<Observations>;
 }
@@ -257,6 +264,15 @@ export type SniffedFormat = 'pcap' | 'pcapng' | string;
 export async function sniffInput(input: OpenedInput): Promise<{ format: SniffedFormat; reader?: InputReader }> {
   const h = input.head;
   if (isCaptureMagic(h)) {
+    for (const r of await inputReaders()) {
+      let claims: boolean;
+      try {
+        claims = r.sniffCapture?.(h) ?? false;
+      } catch {
+        claims = false;
+      }
+      if (claims) return { format: `${r.format}-pcap`, reader: r };
+    }
     return { format: h[0] === 0x0a && h[1] === 0x0d && h[2] === 0x0d && h[3] === 0x0a ? 'pcapng' : 'pcap' };
   }
   for (const r of await inputReaders()) {
