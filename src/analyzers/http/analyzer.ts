@@ -42,6 +42,8 @@ const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'CO
   'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH', 'SUBSCRIBE', 'NOTIFY'];
 const MAX_LIST = 64;
 const MAX_PENDING = 256;
+/** Request body bytes searched for password fields. */
+const SCAN_LIMIT = 64 * 1024;
 
 function addUnique(list: string[], v: string | undefined): void {
   if (v === undefined || v === '' || list.length >= MAX_LIST || list.includes(v)) return;
@@ -120,6 +122,7 @@ class HttpConnection implements StreamParser, FramingOwner {
   /** The scanner for the current request body, when its media type can carry a password field. */
   private scanner: FormPasswordScanner | PatternPasswordScanner | undefined;
   private scannerLabel = '';
+  private scanned = 0;
 
   constructor(conn: ConnectionInfo, sink: AnalyzerSink) {
     this.conn = conn;
@@ -153,7 +156,12 @@ class HttpConnection implements StreamParser, FramingOwner {
   body(dir: Direction, chunk: Uint8Array, start: number, end: number): void {
     if (dir === 0) {
       if (this.reqInBody) this.reqInBody.requestBodyBytes += end - start;
-      if (this.scanner) this.scanner.feed(chunk, start, end);
+      if (this.scanner) {
+        // Login forms are small; large bodies (FHIR bundles, uploads) are not scanned past their start.
+        this.scanned += end - start;
+        this.scanner.feed(chunk, start, Math.min(end, start + Math.max(0, SCAN_LIMIT - (this.scanned - (end - start)))));
+        if (this.scanned >= SCAN_LIMIT && !this.scanner.found) this.scanner = undefined;
+      }
     } else if (this.respInBody) {
       this.respInBody.responseBodyBytes += end - start;
     }
@@ -252,6 +260,7 @@ class HttpConnection implements StreamParser, FramingOwner {
       this.scanner = undefined;
     }
     this.scanner?.reset();
+    this.scanned = 0;
   }
 
   private response(h: Head, ts: number): number {
