@@ -246,6 +246,15 @@ describe('hl7 framing and classification', () => {
     }
   });
 
+  test('MLLP release 2 commit ACK/NAK frames are transport, not malformed messages', () => {
+    const c = new Collector();
+    const frame = mllp(splitMessages(adt)[0]);
+    runStream([hl7Analyzer], { conn, chunks: [{ dir: 0, bytes: frame }, { dir: 1, bytes: Buffer.from([0x0b, 0x06, 0x1c, 0x0d]) },
+      { dir: 0, bytes: frame }, { dir: 1, bytes: Buffer.from([0x0b, 0x15, 0x1c, 0x0d]) }] }, c);
+    assert.equal(c.recordsOf('hl7').length, 2);
+    assert.deepEqual(c.anomalies, []);
+  });
+
   test('message types to processes', () => {
     assert.equal(classifyHl7('ADT').process, 'emr');
     assert.equal(classifyHl7('OML').department, 'laboratory');

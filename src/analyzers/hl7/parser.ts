@@ -23,7 +23,13 @@ class Side {
   stray = 0;
   frames = 0;
   frameTs = 0;
+  /** Content bytes of the current frame, and its first byte (MLLP v2 commit ACK/NAK frames are one byte). */
+  frameLen = 0;
+  frameFirst = 0;
 }
+
+const COMMIT_ACK = 0x06;
+const COMMIT_NAK = 0x15;
 
 export class Hl7Parser implements StreamParser {
   private readonly conn: ConnectionInfo;
@@ -56,6 +62,7 @@ export class Hl7Parser implements StreamParser {
         this.reportStray(s);
         s.state = INSIDE;
         s.frameTs = ts;
+        s.frameLen = 0;
         s.scanner.reset();
         p = vt + 1;
         continue;
@@ -66,13 +73,18 @@ export class Hl7Parser implements StreamParser {
         const fs = chunk.indexOf(FS, p);
         const vt = chunk.indexOf(VT, p);
         const i = fs < 0 ? (vt < 0 ? n : vt) : vt < 0 ? fs : Math.min(fs, vt);
-        if (i > p) s.scanner.feed(chunk, p, i);
+        if (i > p) {
+          if (s.frameLen === 0) s.frameFirst = chunk[p];
+          s.frameLen += i - p;
+          s.scanner.feed(chunk, p, i);
+        }
         if (i === n) return;
         if (chunk[i] === VT) {
           this.anomaly('hl7.frame-restart', 'start block inside a frame; previous frame dropped unterminated');
           this.endFrame(dir, s, true);
           s.state = INSIDE;
           s.frameTs = ts;
+          s.frameLen = 0;
           s.scanner.reset();
           p = i + 1;
           continue;
@@ -97,8 +109,14 @@ export class Hl7Parser implements StreamParser {
   }
 
   private endFrame(dir: Direction, s: Side, truncated: boolean): void {
-    const orphans = s.scanner.endFrame();
     s.frames++;
+    if (s.frameLen === 1 && (s.frameFirst === COMMIT_ACK || s.frameFirst === COMMIT_NAK)) {
+      // MLLP release 2 commit acknowledgement: transport-level, no HL7 message inside.
+      s.scanner.reset();
+      s.scanner.malformed = 0;
+      return;
+    }
+    const orphans = s.scanner.endFrame();
     if (orphans > 0 || (s.scanner.sawContent && !s.scanner.sawMessage)) {
       this.anomaly('hl7.no-msh', 'MLLP frame without an MSH segment');
     }
