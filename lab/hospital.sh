@@ -234,11 +234,11 @@ cmd_traffic() {
     -d '{"Resources":'"$(nsx pacs-main "${REST[@]}" http://127.0.0.1:8042/studies)"',"Synchronous":true}'
 
   log "traffic: radiology workstation queries and retrieves"
-  run_c ok radiology-ws-07 findscu -S -aet RAD_WS07 -aec PACS_MAIN -k QueryRetrieveLevel=STUDY \
+  run_c ok radiology-ws-07 findscu -q -S -aet RAD_WS07 -aec PACS_MAIN -k QueryRetrieveLevel=STUDY \
     -k PatientID=MRN0001 -k PatientName -k StudyInstanceUID -k StudyDescription -k AccessionNumber "$PACS" 104
   run_c ok radiology-ws-07 movescu -S -aet RAD_WS07 -aec PACS_MAIN -aem RAD_WS07 \
     -k QueryRetrieveLevel=STUDY -k StudyInstanceUID="$ct_study" "$PACS" 104
-  run_c ok radiology-ws-07 findscu -S -aet RAD_WS07 -aec VNA_ARCHIVE -k QueryRetrieveLevel=STUDY \
+  run_c ok radiology-ws-07 findscu -q -S -aet RAD_WS07 -aec VNA_ARCHIVE -k QueryRetrieveLevel=STUDY \
     -k PatientName -k PatientID -k StudyInstanceUID "$VNA" 11112
   run_c ok radiology-ws-07 movescu -S -aet RAD_WS07 -aec VNA_ARCHIVE -aem RAD_WS07 \
     -k QueryRetrieveLevel=STUDY -k StudyInstanceUID="$us_study" "$VNA" 11112
@@ -257,7 +257,7 @@ cmd_traffic() {
   mllp billing-gateway clearinghouse billing-to-clearinghouse.hl7
 
   log "traffic: the lobby kiosk queries pacs-main"
-  run_c ok kiosk-lobby-01 findscu -S -aet KIOSK_LOBBY01 -aec PACS_MAIN -k QueryRetrieveLevel=STUDY \
+  run_c ok kiosk-lobby-01 findscu -q -S -aet KIOSK_LOBBY01 -aec PACS_MAIN -k QueryRetrieveLevel=STUDY \
     -k PatientName -k PatientID -k StudyDate -k StudyDescription "$PACS" 104
 
   log "traffic: internet client, DMZ web viewer, portal, FHIR"
@@ -281,7 +281,7 @@ cmd_traffic() {
   run_c ok compromised-ws nmap -n -Pn -p 11112 --script dicom-ping "$VNA"
   # an unknown AE title asks pacs-main for studies: Orthanc accepts the
   # association (DicomAlwaysAllowEcho/Store) and aborts on the C-FIND
-  run_c any compromised-ws findscu -S -aet SCANNER -aec PACS_MAIN -k QueryRetrieveLevel=STUDY \
+  run_c any compromised-ws findscu -q -S -aet SCANNER -aec PACS_MAIN -k QueryRetrieveLevel=STUDY \
     -k PatientName -k PatientID "$PACS" 104
 
   if ((FAILED)); then die "$FAILED traffic step(s) did not behave as planned (see $TLOG)"; fi

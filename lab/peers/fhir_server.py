@@ -60,8 +60,9 @@ class Handler(BaseHTTPRequestHandler):
                                  "issue": [{"severity": "error", "code": "not-found"}]})
 
     def log_message(self, fmt, *args):
-        # method and path only; query strings could carry identifiers
-        sys.stderr.write("%s %s\n" % (self.command, self.path.split("?", 1)[0]))
+        # method and resource type only: ids and query strings identify patients
+        parts = self.path.split("?", 1)[0].split("/")
+        sys.stderr.write("%s /%s\n" % (self.command, "/".join(parts[1:3])))
 
 
 def stop(*_):

@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { committedCaptures, labCapture } from '../helpers/lab.ts';
 
 const DECODE = ['-d', 'tcp.port==104,dicom', '-d', 'tcp.port==11112,dicom', '-d', 'tcp.port==4242,dicom', '-d', 'tcp.port==11114,dicom'];
@@ -223,4 +225,18 @@ test('a fresh lab run reproduces the manifest', { timeout: 300_000 }, async () =
   const lab = await fresh;
   checkCapture(lab.pcap);
   checkNetflow(lab.netflowPcap);
+
+  // torn down: no namespace, no run state left
+  const prefix = 'wl-lab-' + createHash('md5').update(lab.dir).digest('hex').slice(0, 6) + '-';
+  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(prefix));
+  assert.deepEqual(left, []);
+  assert.equal(existsSync(join(lab.dir, 'run')), false);
+  // the peers' own logs hold metadata, never the synthetic patients
+  const logs = readdirSync(lab.logsDir);
+  assert.ok(logs.includes('mllp-kiosk-lobby-01-messages.log') && logs.includes('pacs-main.log'));
+  for (const f of logs) {
+    const text = readFileSync(join(lab.logsDir, f), 'latin1');
+    assert.doesNotMatch(text, /ZZCANARY|CANARY-7731|DOE\^JOHN|MRN000/, f);
+  }
+  assert.match(readFileSync(join(lab.logsDir, 'mllp-kiosk-lobby-01-messages.log'), 'utf8'), /type=ADT\^A04\^ADT_A01 ctrl=IE000601 from=RHAPSODY\^STBRIGID/);
 });
