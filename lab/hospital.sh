@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # St. Brigid General Hospital, built from real software in network namespaces.
 #
-# usage: lab/hospital.sh up|traffic|capture|down|netflow|all|status [OUT]
+# usage: lab/hospital.sh up|traffic|capture|down|netflow|all|status|verify [OUT]
 #   all      up, capture the traffic plan on the bridge, down, NetFlow export.
 #            Writes OUT/hospital.pcap, OUT/hospital-netflow.pcap, OUT/traffic.log
 #            and OUT/logs/. Exit 0 only when every step behaved as planned.
@@ -13,6 +13,7 @@
 #   down     stop every process the lab started (by recorded PID), delete its
 #            namespaces
 #   status   list the lab's processes and namespaces
+#   verify   print what tshark sees in OUT/hospital.pcap (the MANIFEST.md numbers)
 # OUT defaults to ${TMPDIR:-/tmp}/wardline-lab. Root only (namespaces, port 104).
 #
 # Every host is a namespace whose eth0 is a veth port of one bridge (br0 in
@@ -333,6 +334,36 @@ cmd_netflow() {
   log "netflow: $nf ($(stat -c %s "$nf") bytes)"
 }
 
+# --- verify: what tshark sees (the numbers MANIFEST.md lists) ---------------------
+cmd_verify() {
+  local f=$OUT/hospital.pcap
+  [[ -s $f ]] || die "no capture at $f"
+  local T=(tshark -r "$f" -d tcp.port==104,dicom -d tcp.port==11112,dicom -d tcp.port==4242,dicom -d tcp.port==11114,dicom)
+  {
+    echo "== capinfos"; capinfos -c -s -u "$f" | tail -n +2
+    echo "== DICOM A-ASSOCIATE-RQ (count src dst port calling called implementation)"
+    "${T[@]}" -Y 'dicom.pdu.type==1' -T fields -e ip.src -e ip.dst -e tcp.dstport -e dicom.assoc.ae.calling \
+      -e dicom.assoc.ae.called -e dicom.userinfo.version | tr -s ' ' | sort | uniq -c
+    echo "== DICOM PDU types (1 RQ, 2 AC, 3 RJ, 4 P-DATA, 5/6 RELEASE, 7 ABORT)"
+    "${T[@]}" -Y dicom -T fields -e dicom.pdu.type | tr ',' '\n' | sort | uniq -c
+    echo "== DIMSE commands (decoded Command Field of every PDV)"
+    "${T[@]}" -Y 'dicom.pdu.type==4' -V | grep -E '\(0000,0100\)' | awk '{print $NF}' | sort | uniq -c
+    echo "== HL7 (src dst type event)"
+    "${T[@]}" -Y hl7 -T fields -e ip.src -e ip.dst -e hl7.message.type -e hl7.event.type
+    echo "== HTTP requests"
+    "${T[@]}" -Y http.request -T fields -e ip.src -e ip.dst -e http.request.method -e http.request.uri
+    echo "== TLS ClientHello (src dst SNI)"
+    "${T[@]}" -Y 'tls.handshake.type==1' -T fields -e ip.src -e ip.dst -e tls.handshake.extensions_server_name
+    echo "== DNS answers (dst name rcode A)"
+    "${T[@]}" -Y 'dns.flags.response==1' -T fields -e ip.dst -e dns.qry.name -e dns.flags.rcode -e dns.a
+    echo "== ARP frames: $("${T[@]}" -Y arp | wc -l), TCP conversations: $("${T[@]}" -q -z conv,tcp | grep -c '<->')"
+    if [[ -s $OUT/hospital-netflow.pcap ]]; then
+      echo "== NetFlow export datagrams (count port version)"
+      tshark -r "$OUT/hospital-netflow.pcap" -T fields -e udp.dstport -e cflow.version | sort | uniq -c
+    fi
+  } 2>/dev/null
+}
+
 # --- teardown ------------------------------------------------------------------
 cmd_down() {
   if [[ -d $RUN/pids ]]; then
@@ -381,5 +412,6 @@ case $CMD in
   netflow) cmd_netflow ;;
   down) cmd_down ;;
   status) cmd_status ;;
+  verify) cmd_verify ;;
   *) sed -n '2,25p' "$0"; exit 2 ;;
 esac
