@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
-import { corpusFile } from '../helpers/corpus.ts';
+import { REPO, corpusFile } from '../helpers/corpus.ts';
 import { httpAnalyzer } from '../../src/analyzers/http/analyzer.ts';
 import { classifyRequest } from '../../src/analyzers/http/template.ts';
 import {
@@ -275,4 +275,26 @@ test('Orthanc REST traffic captured in a private namespace decodes like tshark, 
     await ns.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('sample hospital capture: FHIR, Orthanc, TLS and DNS names as tshark sees them, PHI canaries absent', async () => {
+  const file = join(REPO, 'examples', 'hospital', 'captures', 'hospital.pcap');
+  const run = await runCapture(file);
+  const http = recordsOf(run, 'http');
+  assert.deepEqual(sorted(http.map((r) => `${r.method} ${r.host}`)), sorted(tsharkHttp(file).requests));
+  const fhirEdge = run.obs.edges.find((e) => e.protocol === 'fhir');
+  assert.ok(fhirEdge, 'a FHIR edge');
+  assert.equal(fhirEdge.phi, true);
+  assert.deepEqual(sorted(fhirEdge.facts.http?.fhirResources ?? []), ['Appointment', 'Patient']);
+  assert.ok(Object.keys(fhirEdge.facts.http?.requests ?? {}).includes('GET /fhir/Patient/{id}'));
+  const sni = tsharkFields(file, ['tls.handshake.extensions_server_name'], 'tls.handshake.type == 1').map(([s]) => s);
+  assert.deepEqual(sorted(recordsOf(run, 'tls').map((r) => String(r.sni))), sorted(sni));
+  // The external partner reached over TLS carries the name DNS gave it.
+  const answers = tsharkFields(file, ['dns.qry.name', 'dns.a'], 'dns.a');
+  for (const [name, addr] of answers) {
+    const host = run.obs.hosts.find((h) => h.address === addr);
+    if (host) assert.ok(host.hostnames.includes(name), `${addr} named ${name}`);
+  }
+  assert.ok(run.obs.hosts.find((h) => h.address === '203.0.113.10')?.hostnames.includes('api.insurer.example'));
+  for (const canary of ['CANARY-7731', 'PHINEAS', 'MRN0001', 'DOE^JOHN']) assert.ok(!run.dump.includes(canary), `${canary} leaked`);
 });
