@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { runProbe, type PortSpec } from '../../src/checks/probe/run.ts';
 import type { DicomPortResult } from '../../src/checks/probe/dicom/probe.ts';
+import type { HttpPortResult } from '../../src/checks/probe/http.ts';
 
 /** Hostile and broken servers on loopback, written here; each probe must end within its timeout. */
 type Behaviour = (s: Socket) => void;
@@ -155,4 +161,36 @@ test('the rate limit spaces new connections', async () => {
   await runProbe(['127.0.0.1'], { scope: ['127.0.0.1'], intrusive: false, ports: distinct, onlyPorts: true, rate: 20, concurrency: 6, timeoutMs: 500 });
   // 6 connections at 20/s: the last starts no earlier than 250 ms after the first.
   assert.ok(Date.now() - t0 >= 240, `took ${Date.now() - t0} ms`);
+});
+
+test('HTTPS with TLS 1.0 enabled and a self-signed certificate: versions, certificate and headers are reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-checks-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=portal.test'], { stdio: 'ignore' });
+    const srv = createHttpsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')), minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }, (req, res) => {
+      res.setHeader('Server', 'nginx/1.22.1');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.writeHead(req.url === '/' ? 200 : 404);
+      res.end('portal');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      const { report, byPort } = await probe([{ protocol: 'https', port }]);
+      const h = byPort.get(`https:${port}`) as HttpPortResult;
+      assert.equal(h.status, 'http');
+      assert.equal(h.tls?.info.protocol, 'TLSv1.3');
+      assert.deepEqual(h.tls?.oldProtocols, ['TLSv1', 'TLSv1.1']);
+      assert.equal(h.tls?.info.certificate?.selfSigned, true);
+      assert.equal(h.tls?.info.certificate?.keyBits, 2048);
+      assert.deepEqual(h.missingHeaders, ['X-Frame-Options', 'Strict-Transport-Security']);
+      const rules = report.findings.map((f) => f.rule).sort();
+      assert.deepEqual(rules, ['probe.http.banner', 'probe.http.security-headers', 'probe.tls.cert-self-signed', 'probe.tls.old-protocol']);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

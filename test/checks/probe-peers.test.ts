@@ -27,20 +27,22 @@ let safe: ProbeReport;
 let intrusive: ProbeReport;
 let nmap: Map<number, string>;
 let nmapOut = '';
+const USERS = { radiology: 'Vq7-long-unique-passphrase-42' };
 
-function orthancConfig(sub: string, patch: (cfg: string) => string): string {
+function orthancConfig(sub: string, patch: (cfg: string) => string, users?: Record<string, string>): string {
   const d = join(dir, sub);
   mkdirSync(join(d, 'cfg'), { recursive: true });
   let cfg = readFileSync('/etc/orthanc/orthanc.json', 'utf8');
   cfg = cfg.replace(/"\/var\/lib\/orthanc\/db-v6"/g, JSON.stringify(join(d, 'db'))).replace(/"Plugins"\s*:\s*\[[^\]]*\]/, '"Plugins" : []');
   writeFileSync(join(d, 'cfg', 'orthanc.json'), patch(cfg));
-  writeFileSync(join(d, 'cfg', 'credentials.json'), readFileSync('/etc/orthanc/credentials.json'));
+  writeFileSync(join(d, 'cfg', 'credentials.json'), users ? JSON.stringify({ RegisteredUsers: users }) : readFileSync('/etc/orthanc/credentials.json'));
   return join(d, 'cfg');
 }
 
-/** Sets a top-level key of Debian's orthanc.json (the key must be present, uncommented). */
+/** Sets a top-level key of Debian's orthanc.json, or adds it when it is absent or only commented out. */
 function set(cfg: string, key: string, value: unknown): string {
-  const re = new RegExp(`("${key}"\\s*:\\s*)(true|false|\\d+|"[^"]*"|\\{[^}]*\\}|\\[[^\\]]*\\])`);
+  // Top-level keys are indented by two spaces; commented-out samples inside /** **/ by more.
+  const re = new RegExp(`^(  "${key}"\\s*:\\s*)(true|false|\\d+|"[^"]*"|\\{[^}]*\\}|\\[[^\\]]*\\])`, 'm');
   if (re.test(cfg)) return cfg.replace(re, `$1${JSON.stringify(value)}`);
   return cfg.replace(/^\{/, `{\n  "${key}" : ${JSON.stringify(value)},`);
 }
@@ -56,24 +58,36 @@ before(async () => {
       for (const [k, v] of Object.entries({ DicomAet: 'HARDENED', DicomPort: 4243, HttpPort: 8043, DicomCheckCalledAet: true, DicomAlwaysAllowEcho: false, DicomAlwaysAllowStore: false, RemoteAccessAllowed: true, WebDavEnabled: false })) c = set(c, k, v);
       c = set(c, 'AuthenticationEnabled', true);
       return set(c, 'DicomModalities', { ct1: ['CT1', '10.213.254.15', 104] });
-    }).replace('credentials.json', 'credentials.json')]);
-    writeFileSync(join(dir, 'hardened', 'cfg', 'credentials.json'), JSON.stringify({ RegisteredUsers: { radiology: 'Vq7-long-unique-passphrase-42' } }));
+    }, USERS)]);
     // 3. Remote access, authentication on, no users: Orthanc creates orthanc/orthanc.
     ns.spawn('Orthanc', [orthancConfig('weakweb', (c) => {
       for (const [k, v] of Object.entries({ DicomServerEnabled: false, HttpPort: 8044, RemoteAccessAllowed: true })) c = set(c, k, v);
       return set(c, 'AuthenticationEnabled', true);
     })]);
-    // 4. dcmqrscp: the called AE is always checked against the AETable; peers ANY.
+    // 4. DICOM TLS on 2762 and HTTPS on 8443, with a self-signed certificate.
+    const tlsDir = join(dir, 'tls');
+    mkdirSync(tlsDir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tlsDir, 'k.pem'), '-out', join(tlsDir, 'c.pem'), '-days', '2', '-subj', '/CN=pacs-tls.test'], { stdio: 'ignore' });
+    writeFileSync(join(tlsDir, 'both.pem'), readFileSync(join(tlsDir, 'c.pem'), 'utf8') + readFileSync(join(tlsDir, 'k.pem'), 'utf8'));
+    ns.spawn('Orthanc', [orthancConfig('tls', (c) => {
+      for (const [k, v] of Object.entries({
+        // With RemoteAccessAllowed false, Orthanc 1.10 over HTTPS resets remote clients instead of answering 401.
+        DicomAet: 'TLSPACS', DicomPort: 2762, HttpPort: 8443, RemoteAccessAllowed: true, AuthenticationEnabled: true, SslEnabled: true, SslCertificate: join(tlsDir, 'both.pem'), DicomTlsEnabled: true,
+        DicomTlsRemoteCertificateRequired: false, DicomTlsCertificate: join(tlsDir, 'c.pem'), DicomTlsPrivateKey: join(tlsDir, 'k.pem'), DicomTlsTrustedCertificates: join(tlsDir, 'c.pem'),
+      })) c = set(c, k, v);
+      return c;
+    }, USERS)]);
+    // 5. dcmqrscp: the called AE is always checked against the AETable; peers ANY.
     const qr = join(dir, 'qr');
     mkdirSync(join(qr, 'db'), { recursive: true });
     writeFileSync(join(qr, 'dcmqrscp.cfg'), `NetworkTCPPort = 11112\nMaxPDUSize = 16384\nMaxAssociations = 16\nHostTable BEGIN\nHostTable END\nVendorTable BEGIN\nVendorTable END\nAETable BEGIN\nDCMQRSCP ${join(qr, 'db')} RW (100, 64mb) ANY\nAETable END\n`);
     ns.spawn('dcmqrscp', ['-c', join(qr, 'dcmqrscp.cfg')], { cwd: qr });
-    // 5. storescp on the well-known port.
+    // 6. storescp on the well-known port.
     mkdirSync(join(dir, 'scp'));
     ns.spawn('storescp', ['-od', join(dir, 'scp'), '104']);
-    // 6. The lab's MLLP ACK server.
+    // 7. The lab's MLLP ACK server.
     ns.spawn('/usr/bin/python3', [join(REPO, 'lab', 'peers', 'mllp_ack_server.py'), '0.0.0.0', '2575', join(dir, 'mllp.log'), 'RIS', 'HOSP']);
-    for (const p of [4242, 8042, 4243, 8043, 8044, 11112, 104, 2575]) await waitForPort(ns.nsIp, p);
+    for (const p of [4242, 8042, 4243, 8043, 8044, 2762, 8443, 11112, 104, 2575]) await waitForPort(ns.nsIp, p);
     // Four synthetic studies (one of them the PHI canary) into dcmqrscp.
     execFileSync('/usr/bin/python3', [join(REPO, 'lab', 'peers', 'mkdicom.py'), join(dir, 'dcm')], { stdio: 'ignore' });
     const files = readdirSync(join(dir, 'dcm')).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, 'dcm', f));
@@ -99,7 +113,9 @@ before(async () => {
     const opts = {
       scope: [`10.213.0.0/16`], index: new ModelIndex(model), onlyPorts: true, rate: 200, concurrency: 6, timeoutMs: 4000,
       ports: [4242, 4243, 11112, 104].map((port) => ({ protocol: 'dicom' as const, port }))
+        .concat([{ protocol: 'dicom-tls' as const, port: 2762 }] as never[])
         .concat([8042, 8043, 8044].map((port) => ({ protocol: 'http' as const, port })) as never[])
+        .concat([{ protocol: 'https' as const, port: 8443 }] as never[])
         .concat([{ protocol: 'hl7' as const, port: 2575 }] as never[]),
     };
     const targets = [`${ns.hostIp.replace(/\.1$/, '.0')}/30`];
@@ -231,6 +247,27 @@ test('MLLP: open without TLS (safe); the NMQ test message is acknowledged (intru
   assert.equal(m.ack?.code, 'AA');
   assert.ok(rules(intrusive, 2575).includes('probe.hl7.unauthenticated-accept'));
   assert.ok(rules(safe, 2575).includes('probe.hl7.listener-plaintext'));
+});
+
+test('DICOM TLS (PS3.15) on 2762 and HTTPS on 8443: handshake, version and certificate', () => {
+  const d = port<DicomPortResult>(safe, 2762);
+  assert.equal(d.protocol, 'dicom-tls');
+  assert.equal(d.status, 'dicom', 'a real association inside TLS');
+  assert.match(d.tls!.protocol, /^TLSv1\.[23]$/);
+  assert.equal(d.tls!.certificate?.selfSigned, true);
+  const r = rules(safe, 2762);
+  assert.ok(r.includes('probe.tls.cert-self-signed'));
+  assert.ok(!r.includes('probe.dicom.plaintext'));
+  const h = port<HttpPortResult>(safe, 8443);
+  assert.equal(h.protocol, 'https');
+  assert.equal(h.tls?.info.certificate?.subject, 'CN=pacs-tls.test');
+  assert.deepEqual(h.tls?.oldProtocols, [], 'Orthanc\'s default SslMinimumProtocolVersion 4 refuses TLS 1.0/1.1');
+  assert.ok(rules(safe, 8443).includes('probe.tls.cert-self-signed'));
+  // Seen with Debian's Orthanc 1.10.1: after a good handshake its HTTPS server resets
+  // every request (curl alike). The TLS facts above stand; the HTTP part is an error.
+  if (h.status === 'http') assert.equal(h.routes!['/system'], 401);
+  else assert.match(h.detail!, /^reset/);
+  assert.ok(!rules(safe, 8443).includes('probe.http.plaintext'));
 });
 
 test('no PHI from the query answers reaches the report', () => {

@@ -121,6 +121,7 @@ function dicomFindings(t: PlannedTarget, r: DicomPortResult): Finding[] {
 
 function httpFindings(t: PlannedTarget, r: HttpPortResult): Finding[] {
   const out: Finding[] = [];
+  if (r.tls) out.push(...tlsFindings(t, r.port, r.tls.info, r.tls));
   if (r.status !== 'http') return out;
   const routes = r.routes ?? {};
   if (routes['/system'] === 200 && r.orthanc) out.push(finding('probe.http.unauthenticated-api', t, r.port, { route: '/system', orthanc: r.orthanc }));
@@ -131,7 +132,6 @@ function httpFindings(t: PlannedTarget, r: HttpPortResult): Finding[] {
   if (r.protocol === 'http' && app) out.push(finding('probe.http.plaintext', t, r.port, { authRealm: r.authRealm }));
   if (r.missingHeaders?.length) out.push(finding('probe.http.security-headers', t, r.port, { missing: r.missingHeaders }));
   if ((r.server && /\d/.test(r.server)) || r.poweredBy) out.push(finding('probe.http.banner', t, r.port, { server: r.server, poweredBy: r.poweredBy }));
-  if (r.tls) out.push(...tlsFindings(t, r.port, r.tls.info, r.tls));
   return out;
 }
 

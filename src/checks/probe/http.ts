@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { DEFAULT_CREDENTIALS } from '../audit/orthanc-rules.ts';
-import { ProbeError, type TlsInfo } from './conn.ts';
+import { ProbeError, ProbeSocket, type TlsInfo } from './conn.ts';
 import { assessTls, type TlsAssessment } from './tls.ts';
 import type { PortResultBase, ProbeContext } from './types.ts';
 
@@ -98,6 +98,20 @@ export function httpGet(ctx: ProbeContext, host: string, port: number, tls: bool
  */
 export async function probeHttp(ctx: ProbeContext, host: string, port: number, tls: boolean): Promise<HttpPortResult> {
   const r: HttpPortResult = { port, protocol: tls ? 'https' : 'http', status: 'error', routes: {} };
+  if (tls) {
+    // The handshake on its own first: its facts stand even when the HTTP exchange then fails.
+    try {
+      await ctx.gate();
+      const s = await ProbeSocket.open({ host, port, deadline: Date.now() + ctx.timeoutMs, tls: {} });
+      s.close();
+      if (s.tls) r.tls = await assessTls(ctx, host, port, s.tls);
+    } catch (err) {
+      if (!(err instanceof ProbeError)) throw err;
+      r.status = err.kind === 'refused' ? 'closed' : err.kind === 'timeout' && !err.connected ? 'filtered' : err.kind === 'unreachable' ? 'unreachable' : 'error';
+      r.detail = `${err.kind}: ${err.message}`;
+      return r;
+    }
+  }
   let root: HttpAnswer;
   try {
     await ctx.gate();
@@ -120,7 +134,6 @@ export async function probeHttp(ctx: ProbeContext, host: string, port: number, t
   if (!root.headers['x-frame-options'] && !/frame-ancestors/i.test(String(root.headers['content-security-policy'] ?? ''))) missing.push('X-Frame-Options');
   if (tls && !root.headers['strict-transport-security']) missing.push('Strict-Transport-Security');
   r.missingHeaders = missing;
-  if (tls && root.tls) r.tls = await assessTls(ctx, host, port, root.tls);
   for (const path of ['/system', '/app/explorer.html', '/dicom-web/studies?limit=1']) {
     try {
       await ctx.gate();
