@@ -243,8 +243,10 @@ class Validator {
         });
       }
       const partnerEnd = 'partner' in c.to ? c.to.partner : 'partner' in c.from ? c.from.partner : undefined;
-      if (partnerEnd && c.phiAllowed && !c.tlsRequired) {
-        this.add('warning', 'conduit.partner-cleartext', fieldLoc(c, 'tlsRequired') ?? c.loc, `conduit '${c.id}' may carry PHI to partner '${partnerEnd}' without requiring TLS`, 'set tlsRequired: true (HIPAA 164.312(e)(1) transmission security)');
+      const externalEnd = [c.from, c.to].map((e) => ('zone' in e ? this.index.zones.get(e.zone) : undefined)).find((z) => z?.kind === 'external');
+      if ((partnerEnd || externalEnd) && c.phiAllowed && !c.tlsRequired) {
+        const who = partnerEnd ? `partner '${partnerEnd}'` : `the external zone '${externalEnd!.name}'`;
+        this.add('warning', 'conduit.external-cleartext', fieldLoc(c, 'tlsRequired') ?? c.loc, `conduit '${c.id}' may carry PHI to or from ${who} without requiring TLS`, 'set tlsRequired: true (HIPAA 164.312(e)(1) transmission security), or phiAllowed: false');
       }
       if (c.expires) {
         const end = Date.parse(`${c.expires}T00:00:00Z`) + DAY;
