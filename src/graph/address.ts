@@ -88,10 +88,56 @@ export class AddressIndex {
   assetZone: Int32Array = new Int32Array(0);
   private readonly cache = new Map<string, Placed>();
 
+  /**
+   * IPv4 placements by address integer in an open-addressing table: parsing
+   * the dotted quad and probing integers is cheaper than hashing and
+   * comparing strings, and edges repeat the same few thousand addresses.
+   */
+  private v4Keys = new Int32Array(1024);
+  private v4Vals = new Int32Array(1024).fill(-1);
+  private v4Used = 0;
+  private readonly placedList: Placed[] = [];
+
   place(address: string): Placed {
+    const v4 = ipv4ToInt(address);
+    if (v4 >= 0) {
+      const key = v4 | 0;
+      const mask = this.v4Keys.length - 1;
+      let slot = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+      while (this.v4Vals[slot] !== -1) {
+        if (this.v4Keys[slot] === key) return this.placedList[this.v4Vals[slot]];
+        slot = (slot + 1) & mask;
+      }
+      const placed = this.compute(address, v4);
+      this.v4Keys[slot] = key;
+      this.v4Vals[slot] = this.placedList.length;
+      this.placedList.push(placed);
+      if (++this.v4Used * 2 > this.v4Keys.length) this.growV4();
+      return placed;
+    }
     let p = this.cache.get(address);
     if (p !== undefined) return p;
-    const v4 = ipv4ToInt(address);
+    p = this.compute(address, -1);
+    this.cache.set(address, p);
+    return p;
+  }
+
+  private growV4(): void {
+    const keys = this.v4Keys;
+    const vals = this.v4Vals;
+    this.v4Keys = new Int32Array(keys.length * 2);
+    this.v4Vals = new Int32Array(keys.length * 2).fill(-1);
+    const mask = this.v4Keys.length - 1;
+    for (let i = 0; i < keys.length; i++) {
+      if (vals[i] === -1) continue;
+      let slot = Math.imul(keys[i], 0x9e3779b1) >>> 0 & mask;
+      while (this.v4Vals[slot] !== -1) slot = (slot + 1) & mask;
+      this.v4Keys[slot] = keys[i];
+      this.v4Vals[slot] = vals[i];
+    }
+  }
+
+  private compute(address: string, v4: number): Placed {
     let asset: number, zone: number, partner: number;
     if (v4 >= 0) {
       asset = this.assets.lookupV4(v4);
@@ -102,8 +148,11 @@ export class AddressIndex {
       zone = asset >= 0 && this.assetZone[asset] >= 0 ? this.assetZone[asset] : this.zones.lookup(address);
       partner = this.partners.lookup(address);
     }
-    p = asset < 0 && zone < 0 && partner < 0 ? NONE : { asset, zone, partner };
-    this.cache.set(address, p);
-    return p;
+    return asset < 0 && zone < 0 && partner < 0 ? NONE : { asset, zone, partner };
   }
+}
+
+/** Loopback traffic (a sensor exporting to itself) never crosses a zone boundary: analyses skip it. */
+export function isLoopbackAddress(a: string): boolean {
+  return a.startsWith('127.') || a === '::1';
 }

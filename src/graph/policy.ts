@@ -36,6 +36,11 @@ export interface CompiledConduit {
   allowedResources?: Set<string>;
   /** Any service with no port list, or a port range. */
   broad: boolean;
+  /** Has DICOM or HL7 identity constraints. */
+  hasIdentity: boolean;
+  /** Has data-minimisation lists (segments, fields, FHIR resources). */
+  hasMinimum: boolean;
+  toPartner: boolean;
   /** Epoch ms after which it is expired; Infinity when it never expires. */
   expiresAt: number;
 }
@@ -52,6 +57,18 @@ export class CompiledPolicy {
   readonly conduits: CompiledConduit[] = [];
   readonly addresses = new AddressIndex();
   private readonly byPair = new Map<number, CompiledConduit[]>();
+  /**
+   * The same index as an open-addressing hash table on typed arrays, for the
+   * per-edge hot loop: slot → (from, to) and a run of conduit indices in
+   * `pairConduits`. Map keys of from*N+to leave the small-integer range on
+   * large sites; this never allocates or boxes.
+   */
+  pairMask = 0;
+  pairFrom: Int32Array = new Int32Array(0);
+  pairTo: Int32Array = new Int32Array(0);
+  pairStart: Int32Array = new Int32Array(0);
+  pairCount: Int32Array = new Int32Array(0);
+  pairConduits: Int32Array = new Int32Array(0);
   private readonly zoneIds = new Map<string, number>();
   private readonly assetIds = new Map<string, number>();
   private readonly partnerIds = new Map<string, number>();
@@ -87,6 +104,43 @@ export class CompiledPolicy {
       if (list) list.push(cc);
       else this.byPair.set(key, [cc]);
     }
+    this.buildPairTable();
+  }
+
+  private buildPairTable(): void {
+    let cap = 16;
+    while (cap < this.byPair.size * 2) cap *= 2;
+    this.pairMask = cap - 1;
+    this.pairFrom = new Int32Array(cap).fill(-1);
+    this.pairTo = new Int32Array(cap);
+    this.pairStart = new Int32Array(cap);
+    this.pairCount = new Int32Array(cap);
+    this.pairConduits = new Int32Array(this.conduits.length);
+    let at = 0;
+    for (const list of this.byPair.values()) {
+      const a = list[0].from;
+      const b = list[0].to;
+      if (a < 0 || b < 0) continue;
+      let slot = pairHash(a, b) & this.pairMask;
+      while (this.pairFrom[slot] !== -1) slot = (slot + 1) & this.pairMask;
+      this.pairFrom[slot] = a;
+      this.pairTo[slot] = b;
+      this.pairStart[slot] = at;
+      this.pairCount[slot] = list.length;
+      for (const cc of list) this.pairConduits[at++] = cc.index;
+    }
+  }
+
+  /** Slot of the (a, b) conduit run in the pair table, or -1. */
+  pairSlot(a: number, b: number): number {
+    let slot = pairHash(a, b) & this.pairMask;
+    const from = this.pairFrom;
+    while (true) {
+      const f = from[slot];
+      if (f === -1) return -1;
+      if (f === a && this.pairTo[slot] === b) return slot;
+      slot = (slot + 1) & this.pairMask;
+    }
   }
 
   /** Node id of an endpoint reference; -1 when it names nothing (validation reports that). */
@@ -113,6 +167,10 @@ export class CompiledPolicy {
   }
 }
 
+function pairHash(a: number, b: number): number {
+  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;
+}
+
 function set(list: string[] | undefined): Set<string> | undefined {
   return list && list.length ? new Set(list.map((s) => s.toUpperCase())) : undefined;
 }
@@ -130,8 +188,12 @@ function compileConduit(c: Conduit, index: number, from: number, to: number): Co
   });
   if (services.length === 0) broad = true;
   const expiresAt = c.expires ? Date.parse(`${c.expires}T23:59:59.999Z`) : Infinity;
+  const hasIdentity = Boolean(c.dicom?.callingAeTitles?.length || c.dicom?.calledAeTitles?.length || c.hl7?.sendingApplications?.length
+    || c.hl7?.receivingApplications?.length || c.hl7?.messageTypes?.length);
+  const hasMinimum = Boolean(c.hl7?.allowedSegments?.length || c.hl7?.allowedFields?.length || c.fhir?.allowedResources?.length);
   return {
     index, conduit: c, from, to, services, broad, expiresAt: Number.isNaN(expiresAt) ? Infinity : expiresAt,
+    hasIdentity, hasMinimum, toPartner: 'partner' in c.to,
     callingAe: set(c.dicom?.callingAeTitles),
     calledAe: set(c.dicom?.calledAeTitles),
     sendingApps: set(c.hl7?.sendingApplications),

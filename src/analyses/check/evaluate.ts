@@ -71,6 +71,8 @@ export function identityMismatch(cc: CompiledConduit, e: FlowEdge): string | und
     }
     if (cc.messageTypes) {
       for (const t in h.messageTypes) {
+        // Acknowledgements travel back on the same connection; the conduit names what is sent.
+        if (t.startsWith('ACK')) continue;
         const caret = t.indexOf('^');
         if (!inSet(cc.messageTypes, t) && !inSet(cc.messageTypes, caret < 0 ? t : t.slice(0, caret))) {
           return `HL7 message type ${t} is not allowed by conduit ${cc.conduit.id}`;
@@ -106,7 +108,6 @@ export function minimisationExcess(cc: CompiledConduit, e: FlowEdge): { segments
 }
 
 function hasMinimisationExcess(cc: CompiledConduit, e: FlowEdge): boolean {
-  if (!cc.allowedSegments && !cc.allowedFields && !cc.allowedResources) return false;
   const x = minimisationExcess(cc, e);
   return x.segments.length + x.fields.length + x.resources.length > 0;
 }
@@ -137,8 +138,6 @@ export function zoneTraits(p: CompiledPolicy): ZoneTraits {
 export class Evaluator {
   readonly policy: CompiledPolicy;
   readonly traits: ZoneTraits;
-  private readonly srcNodes = new Int32Array(3);
-  private readonly dstNodes = new Int32Array(3);
 
   constructor(policy: CompiledPolicy) {
     this.policy = policy;
@@ -160,45 +159,54 @@ export class Evaluator {
     const p = this.policy;
     const s = p.addresses.place(e.src);
     const d = p.addresses.place(e.dst);
-    const sn = this.srcNodes;
-    const dn = this.dstNodes;
-    // Most specific first: an asset-level conduit names the flow better than a zone one.
-    sn[0] = s.asset >= 0 ? p.assetBase + s.asset : -1;
-    sn[1] = s.partner >= 0 ? p.partnerBase + s.partner : -1;
-    sn[2] = s.zone;
-    dn[0] = d.asset >= 0 ? p.assetBase + d.asset : -1;
-    dn[1] = d.partner >= 0 ? p.partnerBase + d.partner : -1;
-    dn[2] = d.zone;
     const proto = e.transport === 'udp' ? 17 : 6;
+    const port = e.dport;
+    // Only content-identified protocols can contradict a conduit's declared one.
+    const checkProtocol = e.protocolFrom === 'content' && e.protocol !== 'unknown';
+    const hasIds = e.facts.dicom !== undefined || e.facts.hl7 !== undefined;
+    // Most specific first: an asset-level conduit names the flow better than a zone one.
+    const s0 = s.asset >= 0 ? p.assetBase + s.asset : -1;
+    const s1 = s.partner >= 0 ? p.partnerBase + s.partner : -1;
+    const d0 = d.asset >= 0 ? p.assetBase + d.asset : -1;
+    const d1 = d.partner >= 0 ? p.partnerBase + d.partner : -1;
     let verdict: number = VERDICT.NO_CONDUIT;
     let best = -1;
     let allowed: CompiledConduit | undefined;
-    outer: for (let a = 0; a < 3; a++) {
-      if (sn[a] < 0) continue;
+    for (let a = 0; a < 3 && allowed === undefined; a++) {
+      const sa = a === 0 ? s0 : a === 1 ? s1 : s.zone;
+      if (sa < 0) continue;
       for (let b = 0; b < 3; b++) {
-        const list = p.between(sn[a], dn[b]);
-        if (list === undefined) continue;
-        for (let k = 0; k < list.length; k++) {
-          const cc = list[k];
+        const db = b === 0 ? d0 : b === 1 ? d1 : d.zone;
+        if (db < 0) continue;
+        const slot = p.pairSlot(sa, db);
+        if (slot < 0) continue;
+        const start = p.pairStart[slot];
+        const end = start + p.pairCount[slot];
+        for (let k = start; k < end; k++) {
+          const cc = p.conduits[p.pairConduits[k]];
           let fits = false;
-          for (const sv of cc.services) {
-            if (serviceAdmitsOne(sv.proto, sv.ranges, proto, e.dport) && protocolFits(sv.protocol, e)) { fits = true; break; }
+          const svcs = cc.services;
+          for (let j = 0; j < svcs.length; j++) {
+            const sv = svcs[j];
+            if (serviceAdmitsOne(sv.proto, sv.ranges, proto, port) && (!checkProtocol || protocolFits(sv.protocol, e))) { fits = true; break; }
           }
           if (!fits) {
             if (verdict === VERDICT.NO_CONDUIT) { verdict = VERDICT.WRONG_SERVICE; best = cc.index; }
             continue;
           }
-          if (identityMismatch(cc, e) !== undefined) {
+          if (hasIds && cc.hasIdentity && identityMismatch(cc, e) !== undefined) {
             if (verdict !== VERDICT.IDENTITY) { verdict = VERDICT.IDENTITY; best = cc.index; }
             continue;
           }
           allowed = cc;
-          break outer;
+          break;
         }
+        if (allowed !== undefined) break;
       }
     }
     let flags = 0;
-    if (allowed) {
+    const t = this.traits;
+    if (allowed !== undefined) {
       verdict = VERDICT.ALLOWED;
       best = allowed.index;
       ev.used[best]++;
@@ -207,17 +215,16 @@ export class Evaluator {
       const c = allowed.conduit;
       if (c.tlsRequired && !e.encrypted) flags |= FLAG.CLEARTEXT;
       if (e.phi && !c.phiAllowed) flags |= FLAG.PHI_NOT_ALLOWED;
-      if (hasMinimisationExcess(allowed, e)) flags |= FLAG.MINIMISATION;
-    } else if (verdict === VERDICT.NO_CONDUIT && s.zone >= 0 && s.zone === d.zone && this.traits.external[s.zone] === 0) {
+      if (allowed.hasMinimum && hasMinimisationExcess(allowed, e)) flags |= FLAG.MINIMISATION;
+    } else if (verdict === VERDICT.NO_CONDUIT && s.zone >= 0 && s.zone === d.zone && t.external[s.zone] === 0) {
       // The external catch-all is no zone a firewall sits inside: two hosts in it still need a conduit.
       verdict = VERDICT.INTRA_ZONE;
     }
-    const t = this.traits;
     const dstExternal = d.partner >= 0 || (d.zone >= 0 ? t.external[d.zone] === 1 : d.asset < 0 && !isPrivateV4(e.dst));
     const srcExternal = s.partner >= 0 || (s.zone >= 0 && t.external[s.zone] === 1);
     // Outbound only: inbound from the internet is the conduit check's business.
-    if (dstExternal && !srcExternal && !(allowed && 'partner' in allowed.conduit.to)) flags |= FLAG.EXTERNAL_NO_PARTNER;
-    if (!allowed && verdict !== VERDICT.INTRA_ZONE && s.zone >= 0 && t.exposed[s.zone] === 1 && d.zone !== s.zone) {
+    if (dstExternal && !srcExternal && !(allowed !== undefined && allowed.toPartner)) flags |= FLAG.EXTERNAL_NO_PARTNER;
+    if (allowed === undefined && verdict !== VERDICT.INTRA_ZONE && s.zone >= 0 && t.exposed[s.zone] === 1 && d.zone !== s.zone) {
       const dstPhi = d.asset >= 0 ? p.assets[d.asset].phi : d.zone >= 0 && t.phi[d.zone] === 1 && t.exposed[d.zone] === 0;
       if (dstPhi) flags |= FLAG.EXPOSED;
     }

@@ -10,6 +10,7 @@ import type { SiteModel } from '../../model/types.ts';
 import { classifyEdges } from '../../observations/classify.ts';
 import { edgeKey, type FlowEdge } from '../../observations/types.ts';
 import { compilePolicy, type CompiledPolicy } from '../../graph/policy.ts';
+import { isLoopbackAddress } from '../../graph/address.ts';
 import { Evaluator, FLAG, VERDICT, identityMismatch, minimisationExcess, type Evaluation } from './evaluate.ts';
 import { RULE_REFERENCES } from './references.ts';
 import { findScanners, type Scanner } from './scan.ts';
@@ -30,7 +31,7 @@ export interface FlowVerdict {
 export interface CheckResult {
   findings: Finding[];
   verdicts: FlowVerdict[];
-  summary: { edges: number; allowed: number; intraZone: number; violations: number; scanners: number; conduits: number; unusedConduits: number };
+  summary: { edges: number; allowed: number; intraZone: number; violations: number; scanners: number; conduits: number; unusedConduits: number; loopbackIgnored: number };
 }
 
 function finding(rule: string, subject: string, title: string, severity: Severity, evidence: Record<string, unknown>, extra: Partial<Finding> = {}): Finding {
@@ -182,7 +183,8 @@ function unknownAssetFindings(p: CompiledPolicy, edges: readonly FlowEdge[], out
   }
 }
 
-export function runCheck(model: SiteModel, edges: FlowEdge[], opts: CheckOptions = {}): CheckResult {
+export function runCheck(model: SiteModel, allEdges: FlowEdge[], opts: CheckOptions = {}): CheckResult {
+  const edges = allEdges.filter((e) => !isLoopbackAddress(e.src) && !isLoopbackAddress(e.dst));
   const policy = compilePolicy(model);
   classifyEdges(edges, model);
   const ev = new Evaluator(policy).evaluate(edges);
@@ -212,6 +214,6 @@ export function runCheck(model: SiteModel, edges: FlowEdge[], opts: CheckOptions
   const unused = reverseFindings(policy, ev, opts.now ?? Date.now(), edges, findings);
   return {
     findings, verdicts,
-    summary: { edges: edges.length, allowed, intraZone: intra, violations, scanners: scanners.length, conduits: policy.conduits.length, unusedConduits: unused },
+    summary: { edges: edges.length, allowed, intraZone: intra, violations, scanners: scanners.length, conduits: policy.conduits.length, unusedConduits: unused, loopbackIgnored: allEdges.length - edges.length },
   };
 }

@@ -5,9 +5,13 @@
 import type { FlowEdge } from '../../observations/types.ts';
 import { VERDICT, type Evaluation } from './evaluate.ts';
 
-/** Thresholds: nmap's smallest useful sweep of one /24 or one host's services exceeds these. */
+/**
+ * Thresholds: a sweep of a subnet, or of a few hosts' clinical ports (nmap
+ * -p 104,4242,8042,11112,2575 against three servers is 15 pairs), exceeds
+ * them; a workstation's ordinary connections stay far below.
+ */
 export const SCAN_MIN_DESTINATIONS = 8;
-export const SCAN_MIN_PAIRS = 20;
+export const SCAN_MIN_PAIRS = 10;
 
 export interface Scanner {
   src: string;
@@ -20,14 +24,15 @@ export interface Scanner {
 }
 
 export function findScanners(edges: readonly FlowEdge[], ev: Evaluation): Scanner[] {
-  const by = new Map<string, { dsts: Set<string>; ports: Set<number>; pairs: Set<string>; first: number; last: number }>();
+  const by = new Map<string, { dsts: Set<string>; ports: Set<number>; pairs: Set<string>; probes: number; first: number; last: number }>();
   for (let i = 0; i < edges.length; i++) {
     const v = ev.verdict[i];
     const e = edges[i];
     // Inside a zone only unanswered or unidentified probes count: peers there may talk freely.
     if (v === VERDICT.ALLOWED || (v === VERDICT.INTRA_ZONE && e.protocolFrom === 'content')) continue;
     let s = by.get(e.src);
-    if (!s) by.set(e.src, (s = { dsts: new Set(), ports: new Set(), pairs: new Set(), first: e.firstSeen, last: e.lastSeen }));
+    if (!s) by.set(e.src, (s = { dsts: new Set(), ports: new Set(), pairs: new Set(), probes: 0, first: e.firstSeen, last: e.lastSeen }));
+    if (e.protocolFrom !== 'content') s.probes++;
     s.dsts.add(e.dst);
     s.ports.add(e.dport);
     s.pairs.add(`${e.dst}:${e.dport}`);
@@ -37,6 +42,8 @@ export function findScanners(edges: readonly FlowEdge[], ev: Evaluation): Scanne
   const out: Scanner[] = [];
   for (const [src, s] of by) {
     if (s.dsts.size < SCAN_MIN_DESTINATIONS && s.pairs.size < SCAN_MIN_PAIRS) continue;
+    // Probes carry no application data: most of a scanner's flows were never identified.
+    if (s.probes * 2 < s.pairs.size) continue;
     out.push({
       src, destinations: s.dsts.size, ports: [...s.ports].sort((a, b) => a - b), pairs: s.pairs.size,
       sample: [...s.pairs].sort().slice(0, 10), firstSeen: s.first, lastSeen: s.last,

@@ -7,8 +7,7 @@
 import type { FlowEdge } from '../../observations/types.ts';
 import { ZONE_DEFS, type Placement } from './role.ts';
 
-export const SCAN_MIN_DESTINATIONS = 8;
-export const SCAN_MIN_PAIRS = 20;
+import { SCAN_MIN_DESTINATIONS, SCAN_MIN_PAIRS } from '../check/scan.ts';
 
 const PHI_ZONES = new Set(['imaging-servers', 'emr-core', 'interfaces', 'pharmacy', 'monitoring', 'laboratory', 'modalities', 'billing']);
 

@@ -7,6 +7,7 @@
 import type { AssetKind, DicomIdentity, EndpointRef, FhirIdentity, Hl7Identity, ServiceSpec, SiteModel } from '../../model/types.ts';
 import { classifyEdges } from '../../observations/classify.ts';
 import type { FlowEdge } from '../../observations/types.ts';
+import { isLoopbackAddress } from '../../graph/address.ts';
 import { scanningSources, suspicion } from './legit.ts';
 import { ZONE_DEFS, placeHosts, type Placement, type ProposedZoneDef } from './role.ts';
 
@@ -120,7 +121,8 @@ function endpoint(places: Placement[], zoneOf: string): EndpointRef {
   return { asset: p.asset };
 }
 
-export function proposeSegmentation(edges: FlowEdge[], model?: SiteModel): Proposal {
+export function proposeSegmentation(allEdges: FlowEdge[], model?: SiteModel): Proposal {
+  const edges = allEdges.filter((e) => !isLoopbackAddress(e.src) && !isLoopbackAddress(e.dst));
   classifyEdges(edges, model);
   const places = placeHosts(edges, model);
   const scanners = scanningSources(edges);
@@ -139,10 +141,11 @@ export function proposeSegmentation(edges: FlowEdge[], model?: SiteModel): Propo
     const d = places.get(e.dst)!;
     if (s.zone === d.zone && s.zone !== 'internet') { intra++; continue; }
     covered++;
-    const protocol = PROTOCOL_SERVICE[e.protocol];
-    const key = `${s.asset}|${d.asset}|${e.transport}|${e.dport}|${protocol ?? ''}`;
+    // One conduit per port: a content-identified protocol names it, port guesses do not split it.
+    const protocol = e.protocolFrom === 'content' ? PROTOCOL_SERVICE[e.protocol] : undefined;
+    const key = `${s.asset}|${d.asset}|${e.transport}|${e.dport}`;
     const g = groups.get(key);
-    if (g) g.edges.push(e);
+    if (g) { g.edges.push(e); g.protocol ??= protocol; }
     else groups.set(key, { src: [s], dst: d, transport: e.transport === 'udp' ? 'udp' : 'tcp', port: e.dport, protocol, edges: [e] });
   }
   for (const scanner of [...scanners].sort()) {
@@ -153,9 +156,9 @@ export function proposeSegmentation(edges: FlowEdge[], model?: SiteModel): Propo
   const merged = new Map<string, Group>();
   for (const g of groups.values()) {
     const s = g.src[0];
-    const key = `${s.partner ? s.asset : s.zone}|${g.dst.asset}|${g.transport}|${g.port}|${g.protocol ?? ''}`;
+    const key = `${s.partner ? s.asset : s.zone}|${g.dst.asset}|${g.transport}|${g.port}`;
     const m = merged.get(key);
-    if (m) { m.src.push(s); m.edges.push(...g.edges); } else merged.set(key, { ...g, src: [s], edges: [...g.edges] });
+    if (m) { m.src.push(s); m.edges.push(...g.edges); m.protocol ??= g.protocol; } else merged.set(key, { ...g, src: [s], edges: [...g.edges] });
   }
   const final: Group[] = [];
   for (const m of merged.values()) {

@@ -9,6 +9,7 @@ import type { SiteModel } from '../../model/types.ts';
 import { classifyEdges } from '../../observations/classify.ts';
 import { edgeKey, type FlowEdge } from '../../observations/types.ts';
 import { compilePolicy } from '../../graph/policy.ts';
+import { isLoopbackAddress } from '../../graph/address.ts';
 import { Evaluator, VERDICT } from '../check/evaluate.ts';
 import { scanningSources, suspicion } from '../segment/legit.ts';
 import { placeHosts } from '../segment/role.ts';
@@ -53,7 +54,8 @@ function verdicts(model: SiteModel, edges: readonly FlowEdge[], now: number): { 
   return { permitted, by, used: ev.used, ids: policy.conduits.map((c) => c.conduit.id) };
 }
 
-export function simulate(edges: FlowEdge[], candidate: SiteModel, baseline?: SiteModel, opts: { now?: number } = {}): SimulationResult {
+export function simulate(allEdges: FlowEdge[], candidate: SiteModel, baseline?: SiteModel, opts: { now?: number } = {}): SimulationResult {
+  const edges = allEdges.filter((e) => !isLoopbackAddress(e.src) && !isLoopbackAddress(e.dst));
   const now = opts.now ?? Date.now();
   classifyEdges(edges, candidate);
   const after = verdicts(candidate, edges, now);
