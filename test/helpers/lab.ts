@@ -13,6 +13,7 @@
  * examples/hospital/captures/ (see `committedCaptures`).
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,7 +99,9 @@ export function labCapture(): Promise<LabCapture> {
 
 async function shared(): Promise<LabCapture> {
   const key = process.env.WARDLINE_LAB_RUN ?? String(process.ppid);
-  const dir = join(tmpdir(), `wardline-lab-${key}`);
+  // a changed lab script never reuses a capture made by the old one
+  const script = createHash('md5').update(readFileSync(LAB_SCRIPT)).digest('hex').slice(0, 8);
+  const dir = join(tmpdir(), `wardline-lab-${key}-${script}`);
   const lock = `${dir}.lock`;
   const done = join(dir, 'DONE');
   const deadline = Date.now() + 300_000;
