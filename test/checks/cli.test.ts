@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { REPO } from '../helpers/corpus.ts';
+
+function wardline(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: REPO, timeout: 30_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const FIX = join('test', 'fixtures', 'audit');
+
+test('audit: JSON findings with file:line, --fail-on exit codes, usage errors exit 2', () => {
+  const r = wardline('audit', join(FIX, 'orthanc.execute-lua.fail.json'), '--json', '--fail-on', 'critical');
+  assert.equal(r.code, 1);
+  const j = JSON.parse(r.stdout) as { findings: Array<{ rule: string; location: { line: number } }> };
+  assert.ok(j.findings.some((f) => f.rule === 'audit.orthanc.execute-lua' && f.location.line > 1));
+  assert.equal(wardline('audit', join(FIX, 'orthanc.hardened.pass.json'), '--fail-on', 'info').code, 0);
+  const bad = wardline('audit', 'README.md');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /README\.md: not a recognised configuration/);
+  assert.equal(wardline('audit', join(FIX, 'orthanc.hardened.pass.json'), '--fail-on', 'severe').code, 2);
+  assert.equal(wardline('audit', '--rules').code, 0);
+  assert.match(wardline('audit', '--help').stdout, /Examples:/);
+});
+
+test('probe: refuses out-of-scope targets and missing scope with exit 2; lists its checks', () => {
+  const r = wardline('probe', '127.0.0.1', '--scope', '10.0.0.0/8');
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /refusing to probe outside the scope: 127\.0\.0\.1/);
+  assert.equal(wardline('probe', '127.0.0.1').code, 2);
+  assert.equal(wardline('probe', '127.0.0.1', '--scope', '127.0.0.1', '--ports', 'gopher:70').code, 2);
+  const c = wardline('probe', '--checks', '--json');
+  assert.equal(c.code, 0);
+  const checks = JSON.parse(c.stdout) as Array<{ id: string; category: string }>;
+  assert.ok(checks.some((x) => x.id === 'probe.dicom.query-returns-records' && x.category === 'intrusive'));
+  assert.match(wardline('probe', '--help').stdout, /--intrusive/);
+});
