@@ -202,6 +202,50 @@ describe('dicom analyzer robustness', () => {
     }
   });
 
+  test('a command set fragmented over several PDVs and PDUs parses the same', () => {
+    // Rewrites each single-PDV command P-DATA of a real association into three P-DATA-TFs, one
+    // fragment each, the last with the last-fragment flag: what a sender with a tiny PDU does.
+    const echo = streams.find((s) => JSON.stringify(runStreams([dicomAnalyzer], [s]).recordsOf('dicom')[0].operations).includes('"queryLevel":"PATIENT"'))!;
+    const split = (bytes: Uint8Array): Uint8Array => {
+      const out: Buffer[] = [];
+      let p = 0;
+      const b = Buffer.from(bytes);
+      while (p + 6 <= b.length) {
+        const len = b.readUInt32BE(p + 2);
+        const pdu = b.subarray(p, p + 6 + len);
+        p += 6 + len;
+        if (pdu[0] !== 4 || pdu.readUInt32BE(6) + 4 !== len || (pdu[11] & 1) === 0) {
+          out.push(pdu);
+          continue;
+        }
+        const ctx = pdu[10];
+        const value = pdu.subarray(12);
+        const cuts = [0, Math.floor(value.length / 3), Math.floor((2 * value.length) / 3), value.length];
+        for (let k = 0; k < 3; k++) {
+          const frag = value.subarray(cuts[k], cuts[k + 1]);
+          const h = Buffer.alloc(12);
+          h[0] = 4;
+          h.writeUInt32BE(6 + frag.length, 2);
+          h.writeUInt32BE(2 + frag.length, 6);
+          h[10] = ctx;
+          h[11] = k === 2 ? 3 : 1;
+          out.push(h, frag);
+        }
+      }
+      out.push(b.subarray(p));
+      return Buffer.concat(out);
+    };
+    const joined = rechunk(echo.chunks, () => 1 << 30).map((c) => ({ dir: c.dir, bytes: split(c.bytes) }));
+    assert.ok(joined.reduce((a, c) => a + c.bytes.length, 0) > echo.chunks.reduce((a, c) => a + c.bytes.length, 0), 'fragments were made');
+    const original = runStreams([dicomAnalyzer], [echo]).recordsOf('dicom')[0];
+    const c = new Collector();
+    runStream([dicomAnalyzer], { conn: echo.conn, chunks: joined }, c);
+    const [rec] = c.recordsOf('dicom');
+    assert.deepEqual(rec.operations, original.operations);
+    assert.deepEqual(rec.commands, original.commands);
+    assert.deepEqual(c.anomalies, []);
+  });
+
   test('truncated association: partial record and a truncation anomaly', () => {
     const big = streams.reduce((a, b) => (b.chunks.length > a.chunks.length ? b : a));
     const c = new Collector();

@@ -44,6 +44,8 @@ export function messageRecord(m: Hl7Message, conn: ConnectionInfo, dir: Directio
     sendingFacility: h.sendingFacility,
     receivingApplication: h.receivingApplication,
     receivingFacility: h.receivingFacility,
+    fieldSeparator: h.fieldSeparator,
+    encodingCharacters: h.encodingCharacters,
     messageType: h.messageType,
     messageCode: h.messageCode,
     triggerEvent: h.triggerEvent,
