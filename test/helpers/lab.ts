@@ -62,12 +62,17 @@ export function runLab(outDir: string, timeoutMs = 240_000): Promise<LabCapture>
     child.stderr.on('data', keep);
     // SIGTERM lets the script's EXIT trap stop its servers and delete its namespaces
     const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    const onExit = (): void => {
+      child.kill('SIGTERM');
+    };
+    process.once('exit', onExit);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      process.removeListener('exit', onExit);
       if (code === 0 && existsSync(join(outDir, 'hospital.pcap'))) resolve(files(outDir));
       else reject(new Error(`lab/hospital.sh all failed (exit ${code}):\n${out}`));
     });

@@ -191,7 +191,16 @@ function checkCapture(pcap: string): void {
   assert.ok(sweep.size >= 250, `ARP sweep of the /24 (${sweep.size} targets)`);
 }
 
-function checkNetflow(pcap: string): void {
+function checkNetflow(pcap: string, source: string): void {
+  // IPFIX flow start times are the capture's own times (softflowd -A milli),
+  // not shifted by 2^32 ms as without it
+  const first = Number(execFileSync('capinfos', ['-T', '-r', '-S', '-a', source], { encoding: 'utf8' }).split('\t')[1]) * 1000;
+  const starts = tshark(pcap, ['-Y', 'cflow.version == 10', '-T', 'fields', '-E', 'aggregator=;', '-e', 'cflow.abstimestart'])
+    .flatMap((l) => l.split(';'))
+    .map((t) => Date.parse(t.replace(/(\.\d{3})\d+/, '$1').replace(/ UTC$/, 'Z').replace(/^(\w+) +(\d+), (\d+) /, '$1 $2 $3 ')));
+  assert.ok(starts.length > 100 && starts.every((t) => Number.isFinite(t)), 'IPFIX start times decode');
+  assert.ok(Math.abs(Math.min(...starts) - first) < 1000, `first IPFIX flow starts with the capture (${Math.min(...starts) - first} ms)`);
+
   const dg = fields(pcap, (r) => r['cflow.version'] !== '', ['udp.dstport', 'cflow.version']).map((r) => r.join(' '));
   const byPort = count(dg);
   assert.ok((byPort.get('2055 9') ?? 0) >= 1, 'NetFlow v9 datagrams on udp/2055');
@@ -218,13 +227,13 @@ fresh.catch(() => undefined); // reported by the test that awaits it
 test('committed capture matches the manifest', () => {
   const c = committedCaptures();
   checkCapture(c.pcap);
-  checkNetflow(c.netflowPcap);
+  checkNetflow(c.netflowPcap, c.pcap);
 });
 
 test('a fresh lab run reproduces the manifest', { timeout: 300_000 }, async () => {
   const lab = await fresh;
   checkCapture(lab.pcap);
-  checkNetflow(lab.netflowPcap);
+  checkNetflow(lab.netflowPcap, lab.pcap);
 
   // torn down: no namespace, no run state left
   const prefix = 'wl-lab-' + createHash('md5').update(lab.dir).digest('hex').slice(0, 6) + '-';
