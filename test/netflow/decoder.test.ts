@@ -136,6 +136,19 @@ describe('templates', () => {
   });
 });
 
+describe('limits', () => {
+  test('exporter states and templates per exporter are bounded', () => {
+    const { d, events } = decoder(new TemplateCache({ maxStates: 2, maxTemplatesPerState: 1 }));
+    d.decode(YAF_TPL, 'a');
+    d.decode(YAF_TPL, 'b');
+    d.decode(YAF_TPL, 'c');
+    assert.equal(events.length, 2);
+    d.decode(ipfix(YAF_TPL, [set(2, u16s(999, 1, 8, 4))]), 'a');
+    assert.equal(d.cache.size, 2);
+    assert.deepEqual(d.anomalies.list().map((a) => a.kind), ['netflow.limit', 'netflow.limit']);
+  });
+});
+
 describe('sampling', () => {
   test('IPFIX options data (selector, size/population) give the sampling rate tshark decodes', async () => {
     const f = join(DIR, 'pmacct_104-IPFIXv10-IPv6-CISCO.pcap');

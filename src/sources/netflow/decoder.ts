@@ -146,6 +146,7 @@ export class NetflowDecoder {
         off += used;
       }
       if (off === 0) this.#anomaly('netflow.truncated', 'IPFIX message shorter than its 16-byte header');
+      else if (off < b.length) this.#anomaly('netflow.trailing', `${b.length - off} bytes after the last IPFIX message`);
     } else {
       this.#anomaly('netflow.version', `unsupported export version ${version}`);
     }
@@ -205,6 +206,10 @@ export class NetflowDecoder {
     this.#sysUptime = u32(b, 4);
     this.#unixMs = u32(b, 8) * 1000;
     const state = this.cache.state(exporter, 9, u32(b, 16));
+    if (!state) {
+      this.#anomaly('netflow.limit', `more than ${this.cache.maxStates} exporter/domain pairs; datagram ignored`);
+      return;
+    }
     this.#walkSets(b, 20, b.length, state, nowMs ?? this.#unixMs);
   }
 
@@ -224,6 +229,10 @@ export class NetflowDecoder {
     this.#unixMs = u32(b, start + 4) * 1000;
     this.#sysUptime = 0;
     const state = this.cache.state(exporter, 10, u32(b, start + 12));
+    if (!state) {
+      this.#anomaly('netflow.limit', `more than ${this.cache.maxStates} exporter/domain pairs; message ignored`);
+      return end - start;
+    }
     this.#walkSets(b, start + 16, end, state, nowMs ?? this.#unixMs);
     return end - start;
   }
@@ -339,6 +348,10 @@ export class NetflowDecoder {
   #store(state: ExporterState, t: Template): void {
     if (t.recordLength === 0) {
       this.#anomaly('netflow.template', `template ${t.id} describes zero-length records`);
+      return;
+    }
+    if (!state.templates.has(t.id) && state.templates.size >= this.cache.maxTemplatesPerState) {
+      this.#anomaly('netflow.limit', `more than ${this.cache.maxTemplatesPerState} templates from ${state.exporter} (domain ${state.domain})`);
       return;
     }
     state.templates.set(t.id, t);

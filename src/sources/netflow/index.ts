@@ -108,7 +108,7 @@ export async function readNetflow(input: string | Readable | AsyncIterable<Uint8
           }
           decoder.datagramNo = d.frame - 1;
           decoder.decode(d.payload, d.src, d.ts);
-        });
+        }, decoder.file);
       } else raw = [];
     }
     if (walker) walker.push(c);
@@ -123,7 +123,7 @@ export async function readNetflow(input: string | Readable | AsyncIterable<Uint8
   }
   if (walker) {
     walker.end();
-    for (const p of walker.problems) anomalies.add(p.kind, p.message, `${decoder.file}:frame ${p.frame}`);
+    for (const p of walker.problems) anomalies.add(p.kind, p.message, p.frame > 0 ? `${decoder.file}:frame ${p.frame}` : decoder.file);
     if (walker.format === 'bad') warnings.push('not a readable pcap/pcapng capture');
     if (otherUdp > 0) warnings.push(`${otherUdp} UDP datagrams were not NetFlow/IPFIX export and were skipped`);
   } else if (raw) {

@@ -125,28 +125,56 @@ export interface TemplateEvent {
  * a template file followed by a data file decodes like a live stream.
  */
 export class TemplateCache {
-  readonly #states = new Map<string, ExporterState>();
+  /** version -> exporter -> domain -> state; nested so that a lookup per datagram builds no key string. */
+  readonly #byVersion = new Map<number, Map<string, Map<number, ExporterState>>>();
   /** Called when `expire` drops a template the exporter stopped refreshing. */
   onExpire?: (e: TemplateEvent) => void;
+  /** Bounds on what hostile or broken exporters can make us hold. */
+  readonly maxStates: number;
+  readonly maxTemplatesPerState: number;
+  #stateCount = 0;
 
-  state(exporter: string, version: 9 | 10, domain: number): ExporterState {
-    const key = `${exporter}/${version}/${domain}`;
-    let s = this.#states.get(key);
+  constructor(opts: { maxStates?: number; maxTemplatesPerState?: number } = {}) {
+    this.maxStates = opts.maxStates ?? 10_000;
+    this.maxTemplatesPerState = opts.maxTemplatesPerState ?? 4096;
+  }
+
+  /** The state of one exporter/version/domain, or undefined when `maxStates` is reached. */
+  state(exporter: string, version: 9 | 10, domain: number): ExporterState | undefined {
+    let byExporter = this.#byVersion.get(version);
+    if (!byExporter) {
+      byExporter = new Map();
+      this.#byVersion.set(version, byExporter);
+    }
+    let byDomain = byExporter.get(exporter);
+    if (!byDomain) {
+      byDomain = new Map();
+      byExporter.set(exporter, byDomain);
+    }
+    let s = byDomain.get(domain);
     if (!s) {
-      s = { key, exporter, version, domain, templates: new Map(), sampling: 0, samplers: new Map(), systemInitMs: NaN };
-      this.#states.set(key, s);
+      if (this.#stateCount >= this.maxStates) return undefined;
+      this.#stateCount++;
+      s = { key: `${exporter}/${version}/${domain}`, exporter, version, domain, templates: new Map(), sampling: 0, samplers: new Map(), systemInitMs: NaN };
+      byDomain.set(domain, s);
     }
     return s;
   }
 
+  *#states(): Iterable<ExporterState> {
+    for (const byExporter of this.#byVersion.values()) {
+      for (const byDomain of byExporter.values()) yield* byDomain.values();
+    }
+  }
+
   get size(): number {
     let n = 0;
-    for (const s of this.#states.values()) n += s.templates.size;
+    for (const s of this.#states()) n += s.templates.size;
     return n;
   }
 
   *templates(): Iterable<TemplateEvent & { template: Template }> {
-    for (const s of this.#states.values()) {
+    for (const s of this.#states()) {
       for (const t of s.templates.values()) yield { exporter: s.exporter, version: s.version, domain: s.domain, templateId: t.id, template: t };
     }
   }
@@ -154,7 +182,7 @@ export class TemplateCache {
   /** Drops templates not refreshed within `maxAgeMs` of `now` (RFC 7011 §8.4 template timeout for UDP). */
   expire(now: number, maxAgeMs: number): number {
     let dropped = 0;
-    for (const s of this.#states.values()) {
+    for (const s of this.#states()) {
       for (const [id, t] of s.templates) {
         if (now - t.refreshedAt > maxAgeMs) {
           s.templates.delete(id);
