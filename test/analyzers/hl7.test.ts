@@ -255,6 +255,17 @@ describe('hl7 framing and classification', () => {
     assert.deepEqual(c.anomalies, []);
   });
 
+  test('separators come from MSH-1 and MSH-2, not assumed', () => {
+    const msg = 'MSH#$~\\&#LIS#LAB#EMR#HOSP#2024##ORU$R01$ORU_R01#C1#P#2.4\rPID#1##X$$$H$MR##ZZCANARY$PHINEAS###F\rNK1#1#$$$#SPO\r';
+    const c = new Collector();
+    runStream([hl7Analyzer], { conn, chunks: rechunk([{ dir: 0, bytes: mllp(msg) }], () => 3) }, c);
+    const [rec] = c.recordsOf('hl7');
+    assert.deepEqual([rec.fieldSeparator, rec.messageType, rec.sendingApplication, rec.version], ['#', 'ORU^R01', 'LIS', '2.4']);
+    // NK1-2 holds only component separators: not populated.
+    assert.deepEqual(rec.fields, ['PID-1', 'PID-3', 'PID-5', 'PID-8', 'NK1-1', 'NK1-3']);
+    assert.ok(!c.dump().includes('ZZCANARY'));
+  });
+
   test('message types to processes', () => {
     assert.equal(classifyHl7('ADT').process, 'emr');
     assert.equal(classifyHl7('OML').department, 'laboratory');
