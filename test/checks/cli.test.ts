@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { openStore } from '../../src/store/open.ts';
 import { REPO } from '../helpers/corpus.ts';
 
 function wardline(...args: string[]): { code: number; stdout: string; stderr: string } {
@@ -36,4 +39,24 @@ test('probe: refuses out-of-scope targets and missing scope with exit 2; lists i
   const checks = JSON.parse(c.stdout) as Array<{ id: string; category: string }>;
   assert.ok(checks.some((x) => x.id === 'probe.dicom.query-returns-records' && x.category === 'intrusive'));
   assert.match(wardline('probe', '--help').stdout, /--intrusive/);
+});
+
+test('audit --save and probe store their findings in the given store', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-checks-cli-'));
+  try {
+    const db = join(dir, 's.db');
+    assert.equal(wardline('audit', join(FIX, 'orthanc.execute-lua.fail.json'), '--save', '--db', db, '-q').code, 0);
+    const p = wardline('probe', '127.0.0.1', '--scope', '127.0.0.1/32', '--only-ports', '--ports', '1', '--timeout', '500', '--db', db, '--json');
+    assert.equal(p.code, 0);
+    assert.equal((JSON.parse(p.stdout) as { targets: Array<{ closed: number }> }).targets[0].closed, 1);
+    const store = await openStore(db);
+    try {
+      const rows = await store.all<{ source: string; rule: string }>('SELECT source, rule FROM findings');
+      assert.ok(rows.some((r) => r.source === 'audit' && r.rule === 'audit.orthanc.execute-lua'));
+    } finally {
+      await store.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

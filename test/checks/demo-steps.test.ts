@@ -31,6 +31,8 @@ test('demo steps: audit of the sample configs, then baseline and drift with a pl
     assert.ok(out.drift.some((x) => x.classification === 'planned' && x.asset === 'pacs-main' && x.ticket === 'CHG-2041'), 'planned change to pacs-main');
     assert.ok(out.drift.some((x) => x.classification === 'unplanned' && x.asset === 'patient-portal'), 'unplanned change to the portal');
     assert.equal(d.summary.length, 3);
+    const stored = await db.all<{ source: string; n: number }>('SELECT source, COUNT(*) AS n FROM findings GROUP BY source ORDER BY source');
+    assert.deepEqual(stored.map((r) => r.source), ['audit', 'drift'], 'both steps store their findings');
   } finally {
     await db.close();
     rmSync(work, { recursive: true, force: true });

@@ -4,6 +4,8 @@ import { formatLocation } from '../../core/errors.ts';
 import { severityRank } from '../../core/severity.ts';
 import type { Command } from '../command.ts';
 import { gateExit } from '../gate.ts';
+import { saveFindings } from '../../analyses/check/store.ts';
+import { openStore } from '../../store/open.ts';
 
 export const command: Command = {
   name: 'audit',
@@ -21,6 +23,7 @@ export const command: Command = {
   options: {
     kind: { type: 'string', value: 'KIND', description: 'force the file kind: orthanc, dcmqrscp or nginx (default: detected)' },
     rules: { type: 'boolean', description: 'list the rules and exit' },
+    save: { type: 'boolean', description: 'also store the findings in the store (--db), for reports and the dashboard' },
   },
   async run({ args, opts, out }) {
     if (opts.rules) {
@@ -34,6 +37,10 @@ export const command: Command = {
     if (kind !== undefined && !['orthanc', 'dcmqrscp', 'nginx'].includes(kind)) throw new InputError(`--kind takes orthanc, dcmqrscp or nginx, not '${kind}'`);
     const results: AuditResult[] = expandConfigPaths(args).map((f) => auditFile(f, kind as ConfigKind | undefined));
     const findings = results.flatMap((r) => r.findings);
+    if (opts.save) {
+      const db = await openStore(opts.db as string | undefined);
+      try { await saveFindings(db, findings); } finally { await db.close(); }
+    }
     if (out.json) {
       out.data({ files: results.map((r) => ({ file: r.file, kind: r.kind, hash: r.hash, findings: r.findings.length })), findings });
     } else {

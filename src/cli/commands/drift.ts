@@ -8,6 +8,7 @@ import { openModel } from '../../model/open.ts';
 import { openStore } from '../../store/open.ts';
 import type { Command } from '../command.ts';
 import { gateExit } from '../gate.ts';
+import { saveFindings } from '../../analyses/check/store.ts';
 
 export const command: Command = {
   name: 'drift',
@@ -41,6 +42,7 @@ export const command: Command = {
       const cur = await collectSnapshot(db, { configs, probeResults, observations, index });
       const items = classifyDrift(diffSnapshots(base.items, cur.items, { kinds: cur.kinds, now }), await listPlans(db), { index, now });
       const findings = driftFindings(items);
+      await saveFindings(db, findings);
       if (out.json) out.data({ baseline: { name: base.name, createdAt: base.createdAt }, drift: items, findings });
       else {
         const shown = opts.all ? items : items.filter((d) => d.classification === 'unplanned');

@@ -5,6 +5,8 @@ import { InputError } from '../../core/errors.ts';
 import { severityRank } from '../../core/severity.ts';
 import { ModelIndex } from '../../model/index.ts';
 import { openModel } from '../../model/open.ts';
+import { saveFindings } from '../../analyses/check/store.ts';
+import { openStore } from '../../store/open.ts';
 import type { Command } from '../command.ts';
 import { gateExit } from '../gate.ts';
 
@@ -43,6 +45,7 @@ export const command: Command = {
     rate: { type: 'string', value: 'N', description: 'new connections per second', default: '10' },
     concurrency: { type: 'string', value: 'N', description: 'ports probed at once', default: '4' },
     timeout: { type: 'string', value: 'MS', description: 'timeout of each exchange', default: '5000' },
+    'no-save': { type: 'boolean', description: 'do not store the findings in the store' },
     out: { type: 'string', value: 'FILE', description: 'also write the JSON report to FILE (for wardline baseline --probe-results)' },
     checks: { type: 'boolean', description: 'list the probe checks and exit' },
   },
@@ -68,6 +71,10 @@ export const command: Command = {
     });
     out.clearProgress();
     if (opts.out) writeFileSync(opts.out as string, JSON.stringify(report, null, 2));
+    if (opts['no-save'] !== true) {
+      const db = await openStore(opts.db as string | undefined);
+      try { await saveFindings(db, report.findings); } finally { await db.close(); }
+    }
     if (out.json) out.data(report);
     else {
       for (const s of report.skipped) out.info(`skipped ${s.address} (${s.asset}): ${s.reason}`);

@@ -5,6 +5,7 @@ import { collectSnapshot } from '../../analyses/drift/collect.ts';
 import { classifyDrift, diffSnapshots, driftFindings } from '../../analyses/drift/drift.ts';
 import { listPlans, savePlan } from '../../analyses/change/plan.ts';
 import { expandConfigPaths } from '../../checks/audit/audit.ts';
+import { saveFindings } from '../../analyses/check/store.ts';
 import type { DemoStep } from '../types.ts';
 
 const HOUR = 3_600_000;
@@ -41,6 +42,7 @@ export const step: DemoStep = {
     const cur = await collectSnapshot(ctx.db, { configs, observations: true });
     const items = classifyDrift(diffSnapshots(base.items, cur.items, { kinds: cur.kinds }), await listPlans(ctx.db));
     const findings = driftFindings(items);
+    await saveFindings(ctx.db, findings);
     writeFileSync(join(ctx.workDir, 'drift.json'), JSON.stringify({ baseline: name, drift: items, findings }, null, 2));
     const planned = items.filter((d) => d.classification === 'planned');
     const unplanned = items.filter((d) => d.classification === 'unplanned');
