@@ -57,20 +57,30 @@ test("Orthanc with its built-in defaults accepts any AE's C-ECHO and C-STORE", a
   }
 });
 
-test('dcmqrscp, storescp and MLLP in namespaces', async () => {
+test('Orthanc, dcmqrscp, storescp and MLLP in namespaces', async () => {
   const net = createNet('lab');
   try {
     const lan = net.addSwitch('lan');
     const vnaHost = net.addHost('vna', [{ sw: lan, cidr: '10.63.0.11/24' }]);
     const rcvHost = net.addHost('rcv', [{ sw: lan, cidr: '10.63.0.12/24' }]);
     const cli = net.addHost('cli', [{ sw: lan, cidr: '10.63.0.30/24' }]);
-    const [vna, rcv, mllp] = await Promise.all([
+    const pacsHost = net.addHost('pacs', [{ sw: lan, cidr: '10.63.0.10/24' }]);
+    const [pacs, vna, rcv, mllp] = await Promise.all([
+      startOrthanc({ host: pacsHost, config: { DicomAet: 'NS_PACS' } }),
       startDcmqrscp({ host: vnaHost, aet: 'VNA_TEST', hostTable: [{ name: 'rcv', aet: 'RCV', address: rcvHost.ip, port: 104 }] }),
       startStorescp({ host: rcvHost, aet: 'RCV' }),
       startMllpAck({ host: rcvHost, app: 'ENGINE', facility: 'LAB' }),
     ]);
     try {
       assert.equal(vna.address, '10.63.0.11');
+      // Orthanc in a namespace: remote access on, the registered user required
+      const url = `http://${pacs.address}:${pacs.httpPort}/system`;
+      const anon = await cli.exec('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', url]);
+      assert.equal(anon.stdout, '401');
+      const authed = await cli.exec('curl', ['-s', '-u', 'wardline:wardline', url]);
+      assert.equal(JSON.parse(authed.stdout).DicomAet, 'NS_PACS');
+      const pecho = await cli.exec('echoscu', ['-aet', 'CLI', '-aec', 'NS_PACS', pacs.address, String(pacs.dicomPort)]);
+      assert.equal(pecho.code, 0, pecho.stderr);
       const ok = await cli.exec('echoscu', ['-aet', 'CLI', '-aec', 'VNA_TEST', vna.address, '11112']);
       assert.equal(ok.code, 0, ok.stderr);
       const rj = await cli.exec('echoscu', ['-aet', 'CLI', '-aec', 'WRONG', vna.address, '11112']);
@@ -89,7 +99,7 @@ test('dcmqrscp, storescp and MLLP in namespaces', async () => {
       assert.match(mllp.messages()[0], /type=ADT\^A01\^ADT_A01 ctrl=T0001/);
       assert.doesNotMatch(mllp.messages()[0], /MRN0001/, 'the log holds metadata only');
     } finally {
-      await Promise.all([vna.stop(), rcv.stop(), mllp.stop()]);
+      await Promise.all([pacs.stop(), vna.stop(), rcv.stop(), mllp.stop()]);
     }
     const left = await vnaHost.exec('ss', ['-Hltn']);
     assert.equal(left.stdout.trim(), '');
