@@ -180,6 +180,8 @@ export class PacketPipeline implements StreamReceiver {
   private readonly table = new Map<number, Conn>();
   private readonly v6Ids = new Map<string, number>();
   private readonly v6Text: string[] = [];
+  /** MAC text by 48-bit value: a handful of MACs serve many connections. */
+  private readonly macText = new Map<number, string>();
   private live = 0;
   private cur: Conn | undefined;
   private num = 0;
@@ -286,13 +288,13 @@ export class PacketPipeline implements StreamReceiver {
       conn.ip0 += d.ipLen;
       conn.fr0 += p.wireLen;
       conn.pay0 += d.segLen;
-      if (conn.clientMac === undefined && d.macOff >= 0) conn.clientMac = formatMac(p.buf, d.macOff);
+      if (conn.clientMac === undefined && d.macOff >= 0) conn.clientMac = this.mac(p.buf, d.macOff);
     } else {
       conn.pk1++;
       conn.ip1 += d.ipLen;
       conn.fr1 += p.wireLen;
       conn.pay1 += d.segLen;
-      if (conn.serverMac === undefined && d.macOff >= 0) conn.serverMac = formatMac(p.buf, d.macOff);
+      if (conn.serverMac === undefined && d.macOff >= 0) conn.serverMac = this.mac(p.buf, d.macOff);
     }
     if (proto === PROTO_TCP) this.tcp(conn, dir, p, ts);
     else if (proto === PROTO_UDP && d.payLen > 0 && conn.mode !== MODE_NONE) this.udp(conn, dir, p.buf, ts);
@@ -381,7 +383,7 @@ export class PacketPipeline implements StreamReceiver {
         conn.parser = undefined;
       }
     } else if (conn.mode === MODE_DETECT) {
-      this.detect(conn, dir, buf.slice(off, off + len), ts);
+      this.detect(conn, dir, buf, off, len, ts);
     }
   }
 
@@ -404,17 +406,24 @@ export class PacketPipeline implements StreamReceiver {
     }
   }
 
-  private detect(conn: Conn, dir: Direction, data: Uint8Array, ts: number): void {
-    const probe = (conn.probe ??= []);
-    probe.push({ dir, data, ts });
-    conn.probeBytes += data.length;
-    let first = data;
-    let sameDir = 0;
-    for (const c of probe) if (c.dir === dir) sameDir += c.data.length;
-    if (sameDir !== data.length) {
-      first = new Uint8Array(sameDir);
-      let o = 0;
-      for (const c of probe) if (c.dir === dir) { first.set(c.data, o); o += c.data.length; }
+  /**
+   * Offers a connection's first bytes to the analyzers. The chunk is tried
+   * in place; it is copied only when nobody claims it yet and it has to be
+   * remembered for the next try.
+   */
+  private detect(conn: Conn, dir: Direction, buf: Uint8Array, off: number, len: number, ts: number): void {
+    const chunk = buf.subarray(off, off + len);
+    const probe = conn.probe;
+    let first = chunk;
+    if (probe) {
+      let sameDir = len;
+      for (const c of probe) if (c.dir === dir) sameDir += c.data.length;
+      if (sameDir !== len) {
+        first = new Uint8Array(sameDir);
+        let o = 0;
+        for (const c of probe) if (c.dir === dir) { first.set(c.data, o); o += c.data.length; }
+        first.set(chunk, o);
+      }
     }
     const info = (conn.info ??= this.info(conn));
     for (const an of this.streamAnalyzers) {
@@ -432,7 +441,8 @@ export class PacketPipeline implements StreamReceiver {
       try {
         const parser = an.create(info, conn.sink);
         conn.parser = parser;
-        for (const c of probe) parser.data(c.dir, c.data, c.ts);
+        if (probe) for (const c of probe) parser.data(c.dir, c.data, c.ts);
+        parser.data(dir, chunk, ts);
       } catch (err) {
         this.analyzerFailed(an.name, err);
         conn.mode = MODE_NONE;
@@ -440,10 +450,13 @@ export class PacketPipeline implements StreamReceiver {
       }
       return;
     }
+    conn.probeBytes += len;
     if (conn.probeBytes >= DETECT_MAX_BYTES || ++conn.probeTries >= DETECT_MAX_CHUNKS) {
       conn.mode = MODE_NONE;
       conn.probe = undefined;
+      return;
     }
+    (conn.probe ??= []).push({ dir, data: chunk.slice(), ts });
   }
 
   private analyzerFailed(name: string, err: unknown): void {
@@ -472,6 +485,16 @@ export class PacketPipeline implements StreamReceiver {
       this.v6Ids.set(key, id);
     }
     return id;
+  }
+
+  private mac(buf: Uint8Array, off: number): string {
+    const v = ((buf[off] << 8) | buf[off + 1]) * 4294967296 + (((buf[off + 2] << 24) | (buf[off + 3] << 16) | (buf[off + 4] << 8) | buf[off + 5]) >>> 0);
+    let s = this.macText.get(v);
+    if (s === undefined) {
+      s = formatMac(buf, off);
+      if (this.macText.size < 65536) this.macText.set(v, s);
+    }
+    return s;
   }
 
   private addrText(id: number, _buf: Uint8Array, _off: number): string {

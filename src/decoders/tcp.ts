@@ -20,11 +20,14 @@ interface Held {
 /** Out-of-order bytes held per direction before the hole is declared a gap. */
 export const MAX_HELD_BYTES = 512 * 1024;
 
+const NONE_HELD: Held[] = [];
+
 export class TcpHalf {
   /** Next expected sequence number, or -1 before anything was seen. */
   next = -1;
   finSeen = false;
-  held: Held[] = [];
+  /** Out-of-order segments, oldest hole first; shared empty array until needed. */
+  held: Held[] = NONE_HELD;
   heldBytes = 0;
   retransmitted = 0;
   gaps = 0;
@@ -66,6 +69,7 @@ export class TcpHalf {
       return;
     }
     const h: Held = { seq, data: buf.slice(off, off + len) };
+    if (this.held === NONE_HELD) this.held = [];
     let i = this.held.length;
     while (i > 0 && ((this.held[i - 1].seq - seq) | 0) > 0) i--;
     this.held.splice(i, 0, h);
