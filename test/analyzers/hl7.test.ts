@@ -255,6 +255,14 @@ describe('hl7 framing and classification', () => {
     assert.deepEqual(c.anomalies, []);
   });
 
+  test('a message resent with the same MSH-10 is flagged, the id itself never kept', () => {
+    const [first] = splitMessages(adt);
+    const c = new Collector();
+    runStream([hl7Analyzer], { conn, chunks: [{ dir: 0, bytes: Buffer.concat([mllp(first), mllp(first)]) }] }, c);
+    assert.deepEqual(c.recordsOf('hl7').map((r) => r.resent), [undefined, true]);
+    assert.ok(!c.dump().includes('1270326314'));
+  });
+
   test('separators come from MSH-1 and MSH-2, not assumed', () => {
     const msg = 'MSH#$~\\&#LIS#LAB#EMR#HOSP#2024##ORU$R01$ORU_R01#C1#P#2.4\rPID#1##X$$$H$MR##ZZCANARY$PHINEAS###F\rNK1#1#$$$#SPO\r';
     const c = new Collector();

@@ -32,7 +32,7 @@ function appName(app: string, facility: string): string | undefined {
   return facility ? `${app}@${facility}` : app;
 }
 
-export function messageRecord(m: Hl7Message, conn: ConnectionInfo, dir: Direction, ts: number, truncated: boolean): ProtocolRecord {
+export function messageRecord(m: Hl7Message, conn: ConnectionInfo, dir: Direction, ts: number, truncated: boolean, resent = false): ProtocolRecord {
   const h = m.header;
   const c = classifyHl7(h.messageCode, h);
   return {
@@ -53,6 +53,8 @@ export function messageRecord(m: Hl7Message, conn: ConnectionInfo, dir: Directio
     version: h.version,
     processingId: h.processingId,
     controlIdPresent: h.controlIdPresent,
+    /** The same MSH-10 was seen earlier on this connection: a retransmission (unacknowledged or replayed). */
+    resent: resent || undefined,
     ackCode: m.ackCode,
     segments: m.segments,
     fields: m.fields,

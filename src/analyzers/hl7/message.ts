@@ -19,6 +19,8 @@ export interface Hl7Header {
   messageStructure?: string;
   /** MSH-10 was present (the value is not kept). */
   controlIdPresent: boolean;
+  /** A 32-bit FNV-1a hash of MSH-10, only to notice resent messages; 0 when absent. */
+  controlIdHash: number;
   processingId?: string;
   version: string;
 }
@@ -53,6 +55,12 @@ function clean(s: string | undefined, max = 64): string {
     out += c >= 0x20 && c < 0x7f ? s[i] : '?';
   }
   return out.trim();
+}
+
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0 || 1;
 }
 
 export class SegmentScanner {
@@ -241,6 +249,7 @@ export class SegmentScanner {
       triggerEvent: trigger,
       messageStructure: clean(type[2], 16) || undefined,
       controlIdPresent: !!(f[9] && f[9].trim()),
+      controlIdHash: f[9] && f[9].trim() ? fnv1a(f[9].trim()) : 0,
       processingId: clean((f[10] ?? '').split(compSep)[0], 4) || undefined,
       version: clean((f[11] ?? '').split(compSep)[0], 16),
     };

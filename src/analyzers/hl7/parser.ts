@@ -26,7 +26,11 @@ class Side {
   /** Content bytes of the current frame, and its first byte (MLLP v2 commit ACK/NAK frames are one byte). */
   frameLen = 0;
   frameFirst = 0;
+  /** Hashes of the control ids seen, to flag resent messages (bounded). */
+  readonly controlIds = new Set<number>();
 }
+
+const MAX_CONTROL_IDS = 4096;
 
 const COMMIT_ACK = 0x06;
 const COMMIT_NAK = 0x15;
@@ -126,7 +130,10 @@ export class Hl7Parser implements StreamParser {
     }
     const msgs: Hl7Message[] = s.scanner.done.splice(0);
     for (const m of msgs) {
-      this.sink.record(messageRecord(m, this.conn, dir, s.frameTs, truncated));
+      const h = m.header.controlIdHash;
+      const resent = h !== 0 && s.controlIds.has(h);
+      if (h !== 0 && !resent && s.controlIds.size < MAX_CONTROL_IDS) s.controlIds.add(h);
+      this.sink.record(messageRecord(m, this.conn, dir, s.frameTs, truncated, resent));
       foldMessage(m, this.conn, dir, this.sink);
     }
   }
