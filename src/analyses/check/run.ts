@@ -34,6 +34,11 @@ export interface CheckResult {
   summary: { edges: number; allowed: number; intraZone: number; violations: number; scanners: number; conduits: number; unusedConduits: number; loopbackIgnored: number };
 }
 
+/** A timestamp for evidence; bad input times say so instead of throwing. */
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : 'unknown';
+}
+
 function finding(rule: string, subject: string, title: string, severity: Severity, evidence: Record<string, unknown>, extra: Partial<Finding> = {}): Finding {
   return {
     id: `check:${rule}:${subject}`, rule, title, severity, source: 'check', subject, evidence,
@@ -51,7 +56,7 @@ function flowEvidence(e: FlowEdge, p: CompiledPolicy): Record<string, unknown> {
     fromZone: s.zone >= 0 ? p.zones[s.zone].name : undefined,
     toZone: d.zone >= 0 ? p.zones[d.zone].name : undefined,
     sessions: e.sessions, packets: e.packets, bytes: e.bytes,
-    firstSeen: new Date(e.firstSeen).toISOString(), lastSeen: new Date(e.lastSeen).toISOString(),
+    firstSeen: iso(e.firstSeen), lastSeen: iso(e.lastSeen),
     encrypted: e.encrypted, phi: e.phi,
   };
   if (e.label) ev.handover = e.label.handover;
@@ -154,7 +159,7 @@ function scanFinding(sc: Scanner, p: CompiledPolicy): Finding {
   return finding('check.scan', sc.src, `${sc.src} probed ${sc.destinations} hosts on ${sc.ports.length} port(s) (${sc.pairs} host:port pairs)`, 'high', {
     source: s.asset >= 0 ? p.assets[s.asset].name : sc.src, zone: s.zone >= 0 ? p.zones[s.zone].name : undefined,
     destinations: sc.destinations, ports: sc.ports, pairs: sc.pairs, sampleTargets: sc.sample,
-    firstSeen: new Date(sc.firstSeen).toISOString(), lastSeen: new Date(sc.lastSeen).toISOString(),
+    firstSeen: iso(sc.firstSeen), lastSeen: iso(sc.lastSeen),
   }, { firstSeen: sc.firstSeen, lastSeen: sc.lastSeen, zone: s.zone >= 0 ? p.zones[s.zone].name : undefined, fix: 'isolate the host and investigate: scanning from inside a clinical network is a compromise indicator' });
 }
 
@@ -178,7 +183,7 @@ function unknownAssetFindings(p: CompiledPolicy, edges: readonly FlowEdge[], out
     if (z.kind === 'external' && !isPrivateAddress(addr)) continue;
     const where = z.kind === 'external' ? `outside every internal zone (falls into ${z.name})` : `in zone ${z.name}`;
     out.push(finding('check.unknown-asset', addr, `Unknown host ${addr} ${where}`, 'medium',
-      { address: addr, zone: z.name, flows: x.flows, firstSeen: new Date(x.first).toISOString(), lastSeen: new Date(x.last).toISOString() },
+      { address: addr, zone: z.name, flows: x.flows, firstSeen: iso(x.first), lastSeen: iso(x.last) },
       { zone: z.name, firstSeen: x.first, lastSeen: x.last, fix: 'add it to the inventory (assets.yaml) or remove it from the network' }));
   }
 }

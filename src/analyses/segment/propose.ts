@@ -75,7 +75,7 @@ function uniq(xs: Iterable<string>): string[] {
 }
 
 function day(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : 'unknown date';
 }
 
 function identities(g: Group, review: ReviewItem[]): Pick<ProposedConduit, 'dicom' | 'hl7' | 'fhir'> {
