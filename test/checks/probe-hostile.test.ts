@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,6 +186,36 @@ test('HTTPS with TLS 1.0 enabled and a self-signed certificate: versions, certif
       assert.deepEqual(h.missingHeaders, ['X-Frame-Options', 'Strict-Transport-Security']);
       const rules = report.findings.map((f) => f.rule).sort();
       assert.deepEqual(rules, ['probe.http.banner', 'probe.http.security-headers', 'probe.tls.cert-self-signed', 'probe.tls.old-protocol']);
+    } finally {
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('HTTPS with an expired certificate on a 1024-bit RSA key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wl-checks-tls-'));
+  try {
+    // openssl ca can back-date a certificate; req -x509 cannot.
+    const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    run(['req', '-newkey', 'rsa:1024', '-nodes', '-keyout', 'k.pem', '-out', 'r.csr', '-subj', '/CN=old-viewer.test']);
+    writeFileSync(join(dir, 'index.txt'), '');
+    writeFileSync(join(dir, 'serial'), '01\n');
+    writeFileSync(join(dir, 'ca.cnf'), '[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\n[p]\ncommonName=supplied\n');
+    run(['ca', '-batch', '-config', 'ca.cnf', '-selfsign', '-keyfile', 'k.pem', '-in', 'r.csr', '-out', 'c.pem', '-startdate', '20200101000000Z', '-enddate', '20200201000000Z']);
+    const srv = createHttpsServer({ key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')), ciphers: 'DEFAULT:@SECLEVEL=0' }, (_req, res) => { res.writeHead(200); res.end(); });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      const { report, byPort } = await probe([{ protocol: 'https', port }]);
+      const h = byPort.get(`https:${port}`) as HttpPortResult;
+      assert.equal(h.tls?.info.certificate?.expired, true);
+      assert.equal(h.tls?.info.certificate?.validTo, '2020-02-01T00:00:00.000Z');
+      assert.equal(h.tls?.info.certificate?.keyBits, 1024);
+      const rules = report.findings.map((f) => f.rule);
+      for (const id of ['probe.tls.cert-expired', 'probe.tls.weak-key', 'probe.tls.cert-self-signed']) assert.ok(rules.includes(id), id);
     } finally {
       srv.closeAllConnections();
       await new Promise<void>((r) => srv.close(() => r()));

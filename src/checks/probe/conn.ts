@@ -32,7 +32,8 @@ export interface TlsInfo {
     expired: boolean;
     notYetValid: boolean;
     keyBits?: number;
-    signatureAlgorithm?: string;
+    /** EC keys are short by design; the 2048-bit floor applies to RSA. */
+    keyType?: 'RSA' | 'EC' | 'other';
   };
   /** The chain verified against the system trust store. */
   authorized: boolean;
@@ -48,6 +49,9 @@ export interface OpenOptions {
   /** Bytes the server may send before the connection is cut (default 1 MiB). */
   maxBytes?: number;
 }
+
+/** A scanner must complete a handshake with weak servers to report them: no security-level floor. */
+export const SCANNER_CIPHERS = 'DEFAULT:@SECLEVEL=0';
 
 function classify(err: NodeJS.ErrnoException): ProbeError {
   const c = err.code ?? '';
@@ -92,7 +96,7 @@ export class ProbeSocket {
       const left = o.deadline - Date.now();
       if (left <= 0) { reject(new ProbeError('timeout', 'no time left')); return; }
       const sock = o.tls
-        ? tlsConnect({ host: o.host, port: o.port, rejectUnauthorized: false, servername: o.tls.servername, minVersion: o.tls.minVersion, maxVersion: o.tls.maxVersion, ciphers: o.tls.ciphers })
+        ? tlsConnect({ host: o.host, port: o.port, rejectUnauthorized: false, servername: o.tls.servername, minVersion: o.tls.minVersion, maxVersion: o.tls.maxVersion, ciphers: o.tls.ciphers ?? SCANNER_CIPHERS })
         : netConnect({ host: o.host, port: o.port });
       const timer = setTimeout(() => { sock.destroy(); reject(new ProbeError('timeout', o.tls ? 'no TLS handshake before the timeout' : 'no answer to the connection attempt (filtered?)')); }, left);
       const onError = (e: NodeJS.ErrnoException) => { clearTimeout(timer); sock.destroy(); reject(classify(e)); };
@@ -159,7 +163,7 @@ function tlsInfo(s: TLSSocket): TlsInfo {
   const cipher = s.getCipher();
   const info: TlsInfo = { protocol: s.getProtocol() ?? 'unknown', cipher: cipher?.name ?? 'unknown', authorized: s.authorized };
   if (!s.authorized && s.authorizationError) info.authorizationError = String(s.authorizationError);
-  const cert = s.getPeerCertificate(false) as PeerCertificate & { bits?: number; asn1Curve?: string };
+  const cert = s.getPeerCertificate(false) as PeerCertificate & { bits?: number; asn1Curve?: string; modulus?: string };
   if (cert && Object.keys(cert).length) {
     const now = Date.now();
     const from = Date.parse(cert.valid_from);
@@ -175,6 +179,7 @@ function tlsInfo(s: TLSSocket): TlsInfo {
       expired: to < now,
       notYetValid: from > now,
       keyBits: cert.bits,
+      keyType: cert.asn1Curve ? 'EC' : cert.modulus ? 'RSA' : 'other',
     };
   }
   return info;

@@ -80,7 +80,7 @@ function tlsFindings(t: PlannedTarget, port: number, info: TlsInfo | undefined, 
   if (c) {
     if (c.expired || c.notYetValid) out.push(finding('probe.tls.cert-expired', t, port, { validFrom: c.validFrom, validTo: c.validTo }));
     if (c.selfSigned) out.push(finding('probe.tls.cert-self-signed', t, port, { subject: c.subject }));
-    if (c.keyBits !== undefined && c.keyBits < 2048 && !/EC|ECDSA/i.test(info.cipher)) out.push(finding('probe.tls.weak-key', t, port, { keyBits: c.keyBits }));
+    if (c.keyBits !== undefined && c.keyBits < 2048 && c.keyType === 'RSA') out.push(finding('probe.tls.weak-key', t, port, { keyBits: c.keyBits }));
   }
   return out;
 }

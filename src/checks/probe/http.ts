@@ -1,8 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { TLSSocket } from 'node:tls';
 import { DEFAULT_CREDENTIALS } from '../audit/orthanc-rules.ts';
-import { ProbeError, ProbeSocket, type TlsInfo } from './conn.ts';
+import { ProbeError, ProbeSocket, SCANNER_CIPHERS } from './conn.ts';
 import { assessTls, type TlsAssessment } from './tls.ts';
 import type { PortResultBase, ProbeContext } from './types.ts';
 
@@ -11,7 +10,6 @@ export interface HttpAnswer {
   headers: IncomingHttpHeaders;
   /** Only for small JSON answers the probe needs (Orthanc /system); never for data routes. */
   json?: unknown;
-  tls?: TlsInfo;
 }
 
 export interface HttpPortResult extends PortResultBase {
@@ -34,7 +32,7 @@ export function httpGet(ctx: ProbeContext, host: string, port: number, tls: bool
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + ctx.timeoutMs;
     const req = (tls ? httpsRequest : httpRequest)({
-      host, port, path, method: 'GET', agent: false, rejectUnauthorized: false,
+      host, port, path, method: 'GET', agent: false, rejectUnauthorized: false, ciphers: SCANNER_CIPHERS,
       headers: { 'user-agent': 'wardline-probe/0.1', accept: 'application/json, text/html;q=0.5', connection: 'close', ...(opts.auth ? { authorization: `Basic ${Buffer.from(opts.auth).toString('base64')}` } : {}) },
     });
     let done = false;
@@ -53,25 +51,7 @@ export function httpGet(ctx: ProbeContext, host: string, port: number, tls: bool
       finish(new ProbeError(kind, `${e.message}${c ? ` (${c})` : ''}`));
     });
     req.on('response', (res) => {
-      let tlsInfo: TlsInfo | undefined;
-      const s = res.socket as TLSSocket;
-      if (tls && typeof s.getProtocol === 'function') {
-        const cert = s.getPeerCertificate(false) as { subject?: Record<string, string>; issuer?: Record<string, string>; valid_from?: string; valid_to?: string; bits?: number };
-        const to = cert?.valid_to ? Date.parse(cert.valid_to) : NaN;
-        const from = cert?.valid_from ? Date.parse(cert.valid_from) : NaN;
-        const subj = JSON.stringify(cert?.subject ?? {});
-        tlsInfo = {
-          protocol: s.getProtocol() ?? 'unknown', cipher: s.getCipher()?.name ?? 'unknown', authorized: s.authorized,
-          authorizationError: s.authorizationError ? String(s.authorizationError) : undefined,
-          certificate: cert?.valid_to ? {
-            subject: Object.entries(cert.subject ?? {}).map(([k, v]) => `${k}=${v}`).join(', '),
-            issuer: Object.entries(cert.issuer ?? {}).map(([k, v]) => `${k}=${v}`).join(', '),
-            validFrom: new Date(from).toISOString(), validTo: new Date(to).toISOString(),
-            selfSigned: subj === JSON.stringify(cert.issuer ?? {}), expired: to < Date.now(), notYetValid: from > Date.now(), keyBits: cert.bits,
-          } : undefined,
-        };
-      }
-      const ans: HttpAnswer = { status: res.statusCode ?? 0, headers: res.headers, tls: tlsInfo };
+      const ans: HttpAnswer = { status: res.statusCode ?? 0, headers: res.headers };
       const wantJson = opts.readJson && res.statusCode === 200 && /json/.test(String(res.headers['content-type'] ?? ''));
       if (!wantJson) { finish(undefined, ans); return; }
       const chunks: Buffer[] = [];
