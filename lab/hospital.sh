@@ -393,8 +393,6 @@ cmd_all() {
   cmd_up
   cmd_capture
   cmd_down
-  trap - EXIT
-  trap 'cmd_down quiet' EXIT
   cmd_netflow
   cmd_down quiet
   trap - EXIT
