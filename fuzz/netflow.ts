@@ -51,7 +51,7 @@ export function loadSamples(): Samples {
     const bySrc = new Map<string, Uint8Array[]>();
     const w = new PcapUdpWalker((d) => {
       const list = bySrc.get(d.src) ?? [];
-      list.push(d.payload.slice());
+      list.push(new Uint8Array(d.payload));
       bySrc.set(d.src, list);
     });
     w.push(bytes);
@@ -85,7 +85,8 @@ function setOffsets(b: Uint8Array): number[] {
 const INTERESTING = [0, 1, 2, 3, 4, 255, 256, 257, 0x7fff, 0x8000, 0xfffe, 0xffff];
 
 export function mutate(src: Uint8Array, r: () => number, donors: Uint8Array[]): Uint8Array {
-  let b: Uint8Array = src.slice();
+  // A copy: Buffer.slice() would be a view and the mutations would corrupt the sample.
+  let b: Uint8Array = new Uint8Array(src);
   const n = 1 + Math.floor(r() * 6);
   for (let k = 0; k < n; k++) {
     const op = Math.floor(r() * 10);

@@ -101,6 +101,18 @@ describe('line parser', () => {
     }
   });
 
+  test('a partial line survives the caller reusing its read buffer (as a tailing reader does)', () => {
+    const lines: string[] = [];
+    const split = new LineSplitter((l) => lines.push(l));
+    const buf = Buffer.alloc(8);
+    buf.write('abc\ndef');
+    split.push(buf);
+    buf.write('XYZ\nQRST');
+    split.push(buf);
+    split.end();
+    assert.deepEqual(lines, ['abc', 'defXYZ', 'QRST']);
+  });
+
   test('rotation: a closed log followed by a new header (other column order) keeps going', () => {
     const text = tsv.toString('utf8');
     const lines = text.split('\n');

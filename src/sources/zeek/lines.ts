@@ -29,7 +29,8 @@ export class LineSplitter {
     }
     if (start < chunk.length) {
       const rest = chunk.subarray(start);
-      this.#carry = this.#carry ? concat(this.#carry, rest) : rest.slice();
+      // new Uint8Array copies even when the chunk is a Buffer (whose slice() is a view into memory the caller may reuse).
+      this.#carry = this.#carry ? concat(this.#carry, rest) : new Uint8Array(rest);
       if (this.#carry.length > this.maxLine) {
         this.overlong++;
         this.#emit(this.#carry.subarray(0, this.maxLine));
