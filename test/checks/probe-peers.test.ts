@@ -87,7 +87,9 @@ before(async () => {
     ns.spawn('storescp', ['-od', join(dir, 'scp'), '104']);
     // 7. The lab's MLLP ACK server.
     ns.spawn('/usr/bin/python3', [join(REPO, 'lab', 'peers', 'mllp_ack_server.py'), '0.0.0.0', '2575', join(dir, 'mllp.log'), 'RIS', 'HOSP']);
-    for (const p of [4242, 8042, 4243, 8043, 8044, 2762, 8443, 11112, 104, 2575]) await waitForPort(ns.nsIp, p);
+    // 8. MLLP inside TLS on 12575: socat terminates TLS in front of the same ACK server.
+    ns.spawn('socat', [`openssl-listen:12575,reuseaddr,fork,cert=${join(tlsDir, 'both.pem')},verify=0`, 'tcp:127.0.0.1:2575']);
+    for (const p of [4242, 8042, 4243, 8043, 8044, 2762, 8443, 11112, 104, 2575, 12575]) await waitForPort(ns.nsIp, p);
     // Four synthetic studies (one of them the PHI canary) into dcmqrscp.
     execFileSync('/usr/bin/python3', [join(REPO, 'lab', 'peers', 'mkdicom.py'), join(dir, 'dcm')], { stdio: 'ignore' });
     const files = readdirSync(join(dir, 'dcm')).filter((f) => f.endsWith('.dcm')).map((f) => join(dir, 'dcm', f));
@@ -116,7 +118,7 @@ before(async () => {
         .concat([{ protocol: 'dicom-tls' as const, port: 2762 }] as never[])
         .concat([8042, 8043, 8044].map((port) => ({ protocol: 'http' as const, port })) as never[])
         .concat([{ protocol: 'https' as const, port: 8443 }] as never[])
-        .concat([{ protocol: 'hl7' as const, port: 2575 }] as never[]),
+        .concat([{ protocol: 'hl7' as const, port: 2575 }, { protocol: 'hl7-tls' as const, port: 12575 }] as never[]),
     };
     const targets = [`${ns.hostIp.replace(/\.1$/, '.0')}/30`];
     safe = await runProbe(targets, { ...opts, intrusive: false });
@@ -268,6 +270,17 @@ test('DICOM TLS (PS3.15) on 2762 and HTTPS on 8443: handshake, version and certi
   if (h.status === 'http') assert.equal(h.routes!['/system'], 401);
   else assert.match(h.detail!, /^reset/);
   assert.ok(!rules(safe, 8443).includes('probe.http.plaintext'));
+});
+
+test('MLLP inside TLS (socat in front of the ACK server): TLS facts, acknowledged, not flagged as plaintext', () => {
+  const s = port<MllpPortResult>(safe, 12575);
+  assert.equal(s.protocol, 'hl7-tls');
+  assert.equal(s.status, 'open');
+  assert.match(s.tls!.protocol, /^TLSv1\.[23]$/);
+  const m = port<MllpPortResult>(intrusive, 12575);
+  assert.equal(m.ack?.code, 'AA');
+  assert.ok(!rules(intrusive, 12575).includes('probe.hl7.listener-plaintext'));
+  assert.ok(rules(intrusive, 12575).includes('probe.hl7.unauthenticated-accept'));
 });
 
 test('no PHI from the query answers reaches the report', () => {
