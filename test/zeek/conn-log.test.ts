@@ -105,12 +105,12 @@ describe('line parser', () => {
     const lines: string[] = [];
     const split = new LineSplitter((l) => lines.push(l));
     const buf = Buffer.alloc(8);
-    buf.write('abc\ndef');
+    buf.write('abc\ndefg');
     split.push(buf);
     buf.write('XYZ\nQRST');
     split.push(buf);
     split.end();
-    assert.deepEqual(lines, ['abc', 'defXYZ', 'QRST']);
+    assert.deepEqual(lines, ['abc', 'defgXYZ', 'QRST']);
   });
 
   test('rotation: a closed log followed by a new header (other column order) keeps going', () => {
