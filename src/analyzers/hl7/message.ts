@@ -85,7 +85,7 @@ export class SegmentScanner {
   private msg: Hl7Message | undefined;
   private inBatch = false;
   private segmentsBeforeMsh = 0;
-  /** Complete messages, taken by the caller with `take()`. */
+  /** Complete messages; the caller empties it after each frame. */
   readonly done: Hl7Message[] = [];
   malformed = 0;
 
@@ -98,6 +98,8 @@ export class SegmentScanner {
     this.segmentsBeforeMsh = 0;
     this.hadContent = false;
     this.fieldSep = 0x7c;
+    this.pendingSep = false;
+    this.bom = 0;
   }
 
   /** True when the frame held anything but whitespace. */
