@@ -25,6 +25,7 @@ export { FlowFolder, createConnSample, protocolForPort, transportOf, type ConnSa
 export { createFlowRecord, srcAddress, dstAddress, type FlowRecord } from './record.ts';
 export { looksLikeExport } from './sniff.ts';
 export { PcapUdpWalker, isPcap } from './pcap-walk.ts';
+export { NetflowCollector, type CollectorOptions } from './collector.ts';
 
 export interface NetflowReadOptions {
   /** Exporter name for raw payload files, which carry no address; files sharing it share templates. */
