@@ -46,12 +46,6 @@ const MODE_STREAM = 1;
 const MODE_DATAGRAM = 2;
 const MODE_NONE = 3;
 
-interface ProbeChunk {
-  dir: Direction;
-  data: Uint8Array;
-  ts: number;
-}
-
 class Conn {
   hnext: Conn | undefined = undefined;
   readonly hash: number;
@@ -88,7 +82,13 @@ class Conn {
   dgram: DatagramAnalyzer | undefined;
   info: ConnectionInfo | undefined;
   sink: ConnSink | undefined;
-  probe: ProbeChunk[] | undefined;
+  /** Bytes each direction sent while no analyzer claimed the connection. */
+  probe0: Uint8Array | undefined;
+  probe1: Uint8Array | undefined;
+  probe0Len = 0;
+  probe1Len = 0;
+  /** (direction, length, ts) triples of the held chunks, in arrival order. */
+  probeOrder: number[] | undefined;
   probeBytes = 0;
   probeTries = 0;
   protocol: AppProtocol = 'unknown';
@@ -402,28 +402,26 @@ export class PacketPipeline implements StreamReceiver {
       }
     } else if (conn.mode === MODE_DETECT) {
       conn.mode = MODE_NONE;
-      conn.probe = undefined;
+      this.dropProbe(conn);
     }
   }
 
   /**
-   * Offers a connection's first bytes to the analyzers. The chunk is tried
-   * in place; it is copied only when nobody claims it yet and it has to be
-   * remembered for the next try.
+   * Offers a connection's first bytes to the analyzers. A direction's first
+   * chunk is tried in place; bytes are copied only when nobody claims them
+   * yet, into one growing buffer per direction, so later tries see
+   * everything that direction sent so far.
    */
   private detect(conn: Conn, dir: Direction, buf: Uint8Array, off: number, len: number, ts: number): void {
     const chunk = buf.subarray(off, off + len);
-    const probe = conn.probe;
     let first = chunk;
-    if (probe) {
-      let sameDir = len;
-      for (const c of probe) if (c.dir === dir) sameDir += c.data.length;
-      if (sameDir !== len) {
-        first = new Uint8Array(sameDir);
-        let o = 0;
-        for (const c of probe) if (c.dir === dir) { first.set(c.data, o); o += c.data.length; }
-        first.set(chunk, o);
-      }
+    const held = dir === 0 ? conn.probe0 : conn.probe1;
+    if (held) {
+      const have = dir === 0 ? conn.probe0Len : conn.probe1Len;
+      const grown = this.append(held, have, chunk);
+      if (dir === 0) { conn.probe0 = grown; conn.probe0Len = have + len; }
+      else { conn.probe1 = grown; conn.probe1Len = have + len; }
+      first = grown.subarray(0, have + len);
     }
     const info = (conn.info ??= this.info(conn));
     for (const an of this.streamAnalyzers) {
@@ -437,26 +435,63 @@ export class PacketPipeline implements StreamReceiver {
       conn.mode = MODE_STREAM;
       conn.protocol = an.protocol;
       conn.sink = new ConnSink(conn, this);
-      conn.probe = undefined;
       try {
         const parser = an.create(info, conn.sink);
         conn.parser = parser;
-        if (probe) for (const c of probe) parser.data(c.dir, c.data, c.ts);
-        parser.data(dir, chunk, ts);
+        this.replay(conn, parser, dir, chunk, ts, held !== undefined);
       } catch (err) {
         this.analyzerFailed(an.name, err);
         conn.mode = MODE_NONE;
         conn.parser = undefined;
       }
+      this.dropProbe(conn);
       return;
     }
     conn.probeBytes += len;
     if (conn.probeBytes >= DETECT_MAX_BYTES || ++conn.probeTries >= DETECT_MAX_CHUNKS) {
       conn.mode = MODE_NONE;
-      conn.probe = undefined;
+      this.dropProbe(conn);
       return;
     }
-    (conn.probe ??= []).push({ dir, data: chunk.slice(), ts });
+    if (!held) {
+      const b = this.append(new Uint8Array(Math.max(1024, len)), 0, chunk);
+      if (dir === 0) { conn.probe0 = b; conn.probe0Len = len; }
+      else { conn.probe1 = b; conn.probe1Len = len; }
+    }
+    (conn.probeOrder ??= []).push(dir, len, ts);
+  }
+
+  private append(into: Uint8Array, have: number, chunk: Uint8Array): Uint8Array {
+    let b = into;
+    if (have + chunk.length > b.length) {
+      b = new Uint8Array(Math.max(b.length * 2, have + chunk.length));
+      b.set(into.subarray(0, have));
+    }
+    b.set(chunk, have);
+    return b;
+  }
+
+  /** Hands the new owner everything seen so far, in arrival order across directions. */
+  private replay(conn: Conn, parser: StreamParser, dir: Direction, chunk: Uint8Array, ts: number, chunkHeld: boolean): void {
+    const order = conn.probeOrder;
+    if (order) {
+      const at: [number, number] = [0, 0];
+      for (let i = 0; i < order.length; i += 3) {
+        const d = order[i] as Direction;
+        const len = order[i + 1];
+        const src = d === 0 ? conn.probe0! : conn.probe1!;
+        parser.data(d, src.subarray(at[d], at[d] + len), order[i + 2]);
+        at[d] += len;
+      }
+    }
+    // The current chunk, which may have been appended to its direction's buffer.
+    parser.data(dir, chunkHeld ? (dir === 0 ? conn.probe0! : conn.probe1!).subarray((dir === 0 ? conn.probe0Len : conn.probe1Len) - chunk.length, dir === 0 ? conn.probe0Len : conn.probe1Len) : chunk, ts);
+  }
+
+  private dropProbe(conn: Conn): void {
+    conn.probe0 = undefined;
+    conn.probe1 = undefined;
+    conn.probeOrder = undefined;
   }
 
   private analyzerFailed(name: string, err: unknown): void {

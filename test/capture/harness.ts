@@ -21,11 +21,12 @@ export interface RunResult {
 }
 
 /** An analyzer that owns every TCP connection and hashes each direction's reassembled bytes. */
-function recorder(out: RunResult['streams']): StreamAnalyzer {
+function recorder(out: RunResult['streams'], minDetect = 0): StreamAnalyzer {
   return {
     name: 'recorder',
     protocol: 'unknown',
-    detect: () => true,
+    // With minDetect, detection needs that many bytes from the server side, so the pipeline must hold and replay both directions.
+    detect: (dir, first) => first.length >= minDetect && (minDetect === 0 || dir === 1),
     create(conn) {
       const h: [Hash, Hash] = [createHash('sha256'), createHash('sha256')];
       const bytes: [number, number] = [0, 0];
@@ -46,7 +47,7 @@ function recorder(out: RunResult['streams']): StreamAnalyzer {
   };
 }
 
-export async function runPipeline(path: string, opts: { record?: boolean; analyzers?: StreamAnalyzer[] } = {}): Promise<RunResult> {
+export async function runPipeline(path: string, opts: { record?: boolean; minDetect?: number; analyzers?: StreamAnalyzer[] } = {}): Promise<RunResult> {
   const conns: ConnectionRecord[] = [];
   const agg = new FlowAggregator();
   const streams: RunResult['streams'] = new Map();
@@ -60,7 +61,7 @@ export async function runPipeline(path: string, opts: { record?: boolean; analyz
     anomaly: (k: string, m: string, w?: string) => agg.anomaly(k, m, w),
   };
   const pipe = new PacketPipeline({
-    streamAnalyzers: opts.record ? [recorder(streams)] : opts.analyzers ?? [],
+    streamAnalyzers: opts.record ? [recorder(streams, opts.minDetect)] : opts.analyzers ?? [],
     datagramAnalyzers: [],
     sink,
   });

@@ -71,6 +71,19 @@ describe('TCP reassembly', () => {
     assert.equal(compared, 63);
   });
 
+  test('an analyzer that needs several chunks of the server side before it decides still gets every byte, in order', async () => {
+    const theirs = tsharkFollow(LAB);
+    const ours = streamsById(await runPipeline(LAB, { record: true, minDetect: 200 }));
+    let claimed = 0;
+    for (const [id, o] of ours) {
+      const t = theirs.get(id)!;
+      assert.equal(o.c2s, t.c2s, `${id} client to server`);
+      assert.equal(o.s2c, t.s2c, `${id} server to client`);
+      claimed++;
+    }
+    assert.ok(claimed >= 10, `${claimed} connections claimed late`);
+  });
+
   test('reordered and duplicated segments give the same streams, counted as retransmissions', async () => {
     const f = join(dir, 'reordered.pcap');
     writePcap(f, reorderAndDuplicate(readPcap(LAB), 7));
