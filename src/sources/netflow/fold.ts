@@ -6,9 +6,13 @@
  */
 import { edgeKey, type AppProtocol, type FlowEdge, type HostFacts, type L4 } from '../../observations/types.ts';
 
-/** Ports registered or conventional for the protocols Wardline knows (healthcare-security reference, §ports). */
+/**
+ * Ports registered or conventional for the protocols Wardline knows: DICOM 104/11112 and dicom-tls 2762
+ * (PS3.8 ch. 9, PS3.15 B.1), Orthanc 4242/8042, dcm4chee HL7 2575 and HL7-TLS 12575
+ * (healthcare-security reference, §3 Ports).
+ */
 const TCP_PORTS = new Map<number, AppProtocol>([
-  [104, 'dicom'], [11112, 'dicom'], [4242, 'dicom'], [2762, 'dicom-tls'], [2575, 'hl7'],
+  [104, 'dicom'], [11112, 'dicom'], [4242, 'dicom'], [2762, 'dicom-tls'], [2575, 'hl7'], [12575, 'hl7-tls'],
   [443, 'tls'], [80, 'http'], [8080, 'http'], [8042, 'http'], [53, 'dns'],
 ]);
 const UDP_PORTS = new Map<number, AppProtocol>([[53, 'dns']]);
