@@ -86,7 +86,16 @@ export class AddressIndex {
   readonly partners = new PrefixMap();
   /** asset index → its declared zone index (-1 when it declares none). */
   assetZone: Int32Array = new Int32Array(0);
-  private readonly cache = new Map<string, Placed>();
+  /**
+   * Placements, by placement index: the hot loops read these typed arrays
+   * instead of objects, so a placed address costs no pointer chasing.
+   */
+  placedAsset: Int32Array = new Int32Array(1024);
+  placedZone: Int32Array = new Int32Array(1024);
+  placedPartner: Int32Array = new Int32Array(1024);
+  private placedCount = 0;
+  private readonly placedObjects: Placed[] = [];
+  private readonly other = new Map<string, number>();
 
   /**
    * IPv4 placements by address integer in an open-addressing table: parsing
@@ -96,30 +105,34 @@ export class AddressIndex {
   private v4Keys = new Int32Array(1024);
   private v4Vals = new Int32Array(1024).fill(-1);
   private v4Used = 0;
-  private readonly placedList: Placed[] = [];
 
-  place(address: string): Placed {
+  /** The placement index of an address (see placedAsset/placedZone/placedPartner). */
+  placeIndex(address: string): number {
     const v4 = ipv4ToInt(address);
     if (v4 >= 0) {
       const key = v4 | 0;
       const mask = this.v4Keys.length - 1;
-      let slot = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+      let slot = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
       while (this.v4Vals[slot] !== -1) {
-        if (this.v4Keys[slot] === key) return this.placedList[this.v4Vals[slot]];
+        if (this.v4Keys[slot] === key) return this.v4Vals[slot];
         slot = (slot + 1) & mask;
       }
-      const placed = this.compute(address, v4);
+      const idx = this.compute(address, v4);
       this.v4Keys[slot] = key;
-      this.v4Vals[slot] = this.placedList.length;
-      this.placedList.push(placed);
+      this.v4Vals[slot] = idx;
       if (++this.v4Used * 2 > this.v4Keys.length) this.growV4();
-      return placed;
+      return idx;
     }
-    let p = this.cache.get(address);
-    if (p !== undefined) return p;
-    p = this.compute(address, -1);
-    this.cache.set(address, p);
-    return p;
+    let idx = this.other.get(address);
+    if (idx === undefined) {
+      idx = this.compute(address, -1);
+      this.other.set(address, idx);
+    }
+    return idx;
+  }
+
+  place(address: string): Placed {
+    return this.placedObjects[this.placeIndex(address)];
   }
 
   private growV4(): void {
@@ -130,14 +143,14 @@ export class AddressIndex {
     const mask = this.v4Keys.length - 1;
     for (let i = 0; i < keys.length; i++) {
       if (vals[i] === -1) continue;
-      let slot = Math.imul(keys[i], 0x9e3779b1) >>> 0 & mask;
+      let slot = (Math.imul(keys[i], 0x9e3779b1) >>> 0) & mask;
       while (this.v4Vals[slot] !== -1) slot = (slot + 1) & mask;
       this.v4Keys[slot] = keys[i];
       this.v4Vals[slot] = vals[i];
     }
   }
 
-  private compute(address: string, v4: number): Placed {
+  private compute(address: string, v4: number): number {
     let asset: number, zone: number, partner: number;
     if (v4 >= 0) {
       asset = this.assets.lookupV4(v4);
@@ -148,7 +161,18 @@ export class AddressIndex {
       zone = asset >= 0 && this.assetZone[asset] >= 0 ? this.assetZone[asset] : this.zones.lookup(address);
       partner = this.partners.lookup(address);
     }
-    return asset < 0 && zone < 0 && partner < 0 ? NONE : { asset, zone, partner };
+    const idx = this.placedCount++;
+    if (idx === this.placedAsset.length) {
+      const grow = (a: Int32Array) => { const b = new Int32Array(a.length * 2); b.set(a); return b; };
+      this.placedAsset = grow(this.placedAsset);
+      this.placedZone = grow(this.placedZone);
+      this.placedPartner = grow(this.placedPartner);
+    }
+    this.placedAsset[idx] = asset;
+    this.placedZone[idx] = zone;
+    this.placedPartner[idx] = partner;
+    this.placedObjects.push(asset < 0 && zone < 0 && partner < 0 ? NONE : { asset, zone, partner });
+    return idx;
   }
 }
 

@@ -69,6 +69,20 @@ export class CompiledPolicy {
   pairStart: Int32Array = new Int32Array(0);
   pairCount: Int32Array = new Int32Array(0);
   pairConduits: Int32Array = new Int32Array(0);
+  /**
+   * Conduit services flattened for the hot loop: conduit c's services are
+   * [svcStart[c], svcStart[c+1]); service s has transport svcProto[s] (6/17),
+   * declared protocol code svcProtocol[s] (see DECLARED_CODES) and port
+   * ranges [rangeStart[s], rangeStart[s+1]) in rangeLo/rangeHi (none = any).
+   */
+  svcStart: Int32Array = new Int32Array(1);
+  svcProto: Int32Array = new Int32Array(0);
+  svcProtocol: Uint8Array = new Uint8Array(0);
+  rangeStart: Int32Array = new Int32Array(1);
+  rangeLo: Int32Array = new Int32Array(0);
+  rangeHi: Int32Array = new Int32Array(0);
+  /** Per conduit, CONDUIT_FLAG bits. */
+  conduitFlags: Uint8Array = new Uint8Array(0);
   private readonly zoneIds = new Map<string, number>();
   private readonly assetIds = new Map<string, number>();
   private readonly partnerIds = new Map<string, number>();
@@ -105,6 +119,38 @@ export class CompiledPolicy {
       else this.byPair.set(key, [cc]);
     }
     this.buildPairTable();
+    this.flattenServices();
+  }
+
+  private flattenServices(): void {
+    const C = this.conduits.length;
+    let S = 0;
+    let R = 0;
+    for (const cc of this.conduits) for (const sv of cc.services) { S++; R += sv.ranges.length / 2; }
+    this.svcStart = new Int32Array(C + 1);
+    this.svcProto = new Int32Array(S);
+    this.svcProtocol = new Uint8Array(S);
+    this.rangeStart = new Int32Array(S + 1);
+    this.rangeLo = new Int32Array(R);
+    this.rangeHi = new Int32Array(R);
+    this.conduitFlags = new Uint8Array(C);
+    let s = 0;
+    let r = 0;
+    for (const cc of this.conduits) {
+      this.svcStart[cc.index] = s;
+      for (const sv of cc.services) {
+        this.svcProto[s] = sv.proto;
+        this.svcProtocol[s] = DECLARED_CODES[sv.protocol ?? ''] ?? 0;
+        this.rangeStart[s] = r;
+        for (let i = 0; i < sv.ranges.length; i += 2) { this.rangeLo[r] = sv.ranges[i]; this.rangeHi[r] = sv.ranges[i + 1]; r++; }
+        s++;
+      }
+      const c = cc.conduit;
+      this.conduitFlags[cc.index] = (cc.hasIdentity ? CONDUIT_FLAG.IDENTITY : 0) | (cc.hasMinimum ? CONDUIT_FLAG.MINIMUM : 0)
+        | (c.tlsRequired ? CONDUIT_FLAG.TLS : 0) | (c.phiAllowed ? CONDUIT_FLAG.PHI : 0) | (cc.toPartner ? CONDUIT_FLAG.TO_PARTNER : 0);
+    }
+    this.svcStart[C] = s;
+    this.rangeStart[S] = r;
   }
 
   private buildPairTable(): void {
@@ -166,6 +212,39 @@ export class CompiledPolicy {
     return this.partners[n - this.partnerBase].name;
   }
 }
+
+export const CONDUIT_FLAG = { IDENTITY: 1, MINIMUM: 2, TLS: 4, PHI: 8, TO_PARTNER: 16 } as const;
+
+/** Declared service protocols that restrict what content may flow; others (ssh, any, ...) restrict nothing. */
+export const DECLARED_CODES: Record<string, number> = { dicom: 1, hl7: 2, mllp: 2, fhir: 3, dicomweb: 4, http: 5, https: 6, dns: 7 };
+
+/** Observed application protocols as codes (0 = unknown). */
+export function protocolCode(p: string): number {
+  switch (p) {
+    case 'dicom': return 1;
+    case 'dicom-tls': return 2;
+    case 'hl7': return 3;
+    case 'hl7-tls': return 4;
+    case 'http': return 5;
+    case 'fhir': return 6;
+    case 'dicomweb': return 7;
+    case 'tls': return 8;
+    case 'dns': return 9;
+    default: return 0;
+  }
+}
+
+/** FITS[declared * 10 + observed] = 1 when content of that protocol may flow on a service declared so. */
+export const FITS: Uint8Array = (() => {
+  const t = new Uint8Array(8 * 10);
+  const allow: Record<number, number[]> = {
+    1: [1, 2], 2: [3, 4], 3: [6, 5, 8], 4: [7, 5, 8], 5: [5, 6, 7], 6: [8], 7: [9],
+  };
+  for (let o = 0; o < 10; o++) t[o] = 1;
+  for (const [d, obs] of Object.entries(allow)) for (const o of obs) t[Number(d) * 10 + o] = 1;
+  for (let d = 0; d < 8; d++) t[d * 10] = 1; // unknown content never contradicts
+  return t;
+})();
 
 function pairHash(a: number, b: number): number {
   return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77)) >>> 0;

@@ -35,17 +35,31 @@ export function policyProblems(model: SiteModel): PolicyProblem[] {
 
   // Zones may nest inside an external catch-all (the internet, 0.0.0.0/0),
   // but two internal zones claiming the same addresses make every verdict ambiguous.
-  const zc: Array<{ zone: string; cidr: Cidr; external: boolean; loc?: SourceLocation }> = [];
-  for (const z of model.zones) {
+  // CIDRs either nest or are disjoint: sorted by start (outer first), a sweep
+  // with a stack of the enclosing ranges finds every overlap in O(n log n).
+  const zc: Array<{ zone: string; cidr: Cidr; end: bigint; order: number; loc?: SourceLocation }> = [];
+  model.zones.forEach((z, order) => {
     for (const text of z.cidrs) {
       const c = parseCidr(text);
       if (!c) { out.push(problem('zone.bad-cidr', `zone '${z.name}' has an invalid CIDR '${text}'`, z.loc)); continue; }
-      for (const o of zc) {
-        if (o.zone === z.name || !cidrsOverlap(o.cidr, c)) continue;
-        if (o.external || z.kind === 'external') continue;
-        out.push(problem('zone.overlap', `zone '${z.name}' (${text}) overlaps zone '${o.zone}' (${o.cidr.text})`, z.loc));
+      if (z.kind === 'external') continue;
+      const bits = BigInt(c.family === 4 ? 32 : 128);
+      zc.push({ zone: z.name, cidr: c, end: c.base + (1n << (bits - BigInt(c.prefix))) - 1n, order, loc: z.loc });
+    }
+  });
+  for (const family of [4, 6] as const) {
+    const list = zc.filter((x) => x.cidr.family === family)
+      .sort((a, b) => (a.cidr.base < b.cidr.base ? -1 : a.cidr.base > b.cidr.base ? 1 : a.cidr.prefix - b.cidr.prefix || a.order - b.order));
+    const stack: typeof list = [];
+    for (const x of list) {
+      while (stack.length && stack[stack.length - 1].end < x.cidr.base) stack.pop();
+      for (const o of stack) {
+        if (o.zone === x.zone || !cidrsOverlap(o.cidr, x.cidr)) continue;
+        // Report on the zone written later, pointing back at the earlier one.
+        const [later, earlier] = x.order >= o.order ? [x, o] : [o, x];
+        out.push(problem('zone.overlap', `zone '${later.zone}' (${later.cidr.text}) overlaps zone '${earlier.zone}' (${earlier.cidr.text})`, later.loc));
       }
-      zc.push({ zone: z.name, cidr: c, external: z.kind === 'external', loc: z.loc });
+      stack.push(x);
     }
   }
 

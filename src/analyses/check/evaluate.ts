@@ -5,7 +5,7 @@
  * allocating nothing per edge once the address cache is warm.
  */
 import type { FlowEdge } from '../../observations/types.ts';
-import type { CompiledConduit, CompiledPolicy } from '../../graph/policy.ts';
+import { CONDUIT_FLAG, FITS, protocolCode, type CompiledConduit, type CompiledPolicy } from '../../graph/policy.ts';
 
 export const VERDICT = {
   ALLOWED: 0,
@@ -119,16 +119,19 @@ export interface ZoneTraits {
   external: Uint8Array;
   /** 1 when the zone holds PHI assets. */
   phi: Uint8Array;
+  /** Per asset: 1 when it handles PHI. */
+  assetPhi: Uint8Array;
 }
 
 export function zoneTraits(p: CompiledPolicy): ZoneTraits {
   const n = p.zones.length;
-  const t: ZoneTraits = { exposed: new Uint8Array(n), external: new Uint8Array(n), phi: new Uint8Array(n) };
+  const t: ZoneTraits = { exposed: new Uint8Array(n), external: new Uint8Array(n), phi: new Uint8Array(n), assetPhi: new Uint8Array(p.assets.length) };
   p.zones.forEach((z, i) => {
     t.external[i] = z.kind === 'external' ? 1 : 0;
     t.exposed[i] = z.internetFacing || z.kind === 'external' ? 1 : 0;
   });
   p.assets.forEach((a, i) => {
+    t.assetPhi[i] = a.phi ? 1 : 0;
     const z = p.addresses.assetZone[i];
     if (a.phi && z >= 0) t.phi[z] = 1;
   });
@@ -157,88 +160,89 @@ export class Evaluator {
 
   evaluateOne(e: FlowEdge, i: number, ev: Evaluation): void {
     const p = this.policy;
-    const s = p.addresses.place(e.src);
-    const d = p.addresses.place(e.dst);
+    const ax = p.addresses;
+    const si = ax.placeIndex(e.src);
+    const di = ax.placeIndex(e.dst);
+    const sAsset = ax.placedAsset[si];
+    const sZone = ax.placedZone[si];
+    const sPartner = ax.placedPartner[si];
+    const dAsset = ax.placedAsset[di];
+    const dZone = ax.placedZone[di];
+    const dPartner = ax.placedPartner[di];
     const proto = e.transport === 'udp' ? 17 : 6;
     const port = e.dport;
     // Only content-identified protocols can contradict a conduit's declared one.
-    const checkProtocol = e.protocolFrom === 'content' && e.protocol !== 'unknown';
-    const hasIds = e.facts.dicom !== undefined || e.facts.hl7 !== undefined;
+    const observed = e.protocolFrom === 'content' ? protocolCode(e.protocol) : 0;
+    const mayHaveIds = observed !== 0 && observed <= 4;
     // Most specific first: an asset-level conduit names the flow better than a zone one.
-    const s0 = s.asset >= 0 ? p.assetBase + s.asset : -1;
-    const s1 = s.partner >= 0 ? p.partnerBase + s.partner : -1;
-    const d0 = d.asset >= 0 ? p.assetBase + d.asset : -1;
-    const d1 = d.partner >= 0 ? p.partnerBase + d.partner : -1;
+    const s0 = sAsset >= 0 ? p.assetBase + sAsset : -1;
+    const s1 = sPartner >= 0 ? p.partnerBase + sPartner : -1;
+    const d0 = dAsset >= 0 ? p.assetBase + dAsset : -1;
+    const d1 = dPartner >= 0 ? p.partnerBase + dPartner : -1;
+    const { svcStart, svcProto, svcProtocol, rangeStart, rangeLo, rangeHi, conduitFlags, pairConduits, pairStart, pairCount } = p;
     let verdict: number = VERDICT.NO_CONDUIT;
     let best = -1;
-    let allowed: CompiledConduit | undefined;
-    for (let a = 0; a < 3 && allowed === undefined; a++) {
-      const sa = a === 0 ? s0 : a === 1 ? s1 : s.zone;
+    let allowed = -1;
+    for (let a = 0; a < 3 && allowed < 0; a++) {
+      const sa = a === 0 ? s0 : a === 1 ? s1 : sZone;
       if (sa < 0) continue;
-      for (let b = 0; b < 3; b++) {
-        const db = b === 0 ? d0 : b === 1 ? d1 : d.zone;
+      for (let b = 0; b < 3 && allowed < 0; b++) {
+        const db = b === 0 ? d0 : b === 1 ? d1 : dZone;
         if (db < 0) continue;
         const slot = p.pairSlot(sa, db);
         if (slot < 0) continue;
-        const start = p.pairStart[slot];
-        const end = start + p.pairCount[slot];
-        for (let k = start; k < end; k++) {
-          const cc = p.conduits[p.pairConduits[k]];
+        const end = pairStart[slot] + pairCount[slot];
+        for (let k = pairStart[slot]; k < end; k++) {
+          const c = pairConduits[k];
           let fits = false;
-          const svcs = cc.services;
-          for (let j = 0; j < svcs.length; j++) {
-            const sv = svcs[j];
-            if (serviceAdmitsOne(sv.proto, sv.ranges, proto, port) && (!checkProtocol || protocolFits(sv.protocol, e))) { fits = true; break; }
+          for (let sv = svcStart[c]; sv < svcStart[c + 1] && !fits; sv++) {
+            if (svcProto[sv] !== proto || FITS[svcProtocol[sv] * 10 + observed] === 0) continue;
+            const r0 = rangeStart[sv];
+            const r1 = rangeStart[sv + 1];
+            if (r0 === r1) { fits = true; break; }
+            for (let r = r0; r < r1; r++) if (port >= rangeLo[r] && port <= rangeHi[r]) { fits = true; break; }
           }
           if (!fits) {
-            if (verdict === VERDICT.NO_CONDUIT) { verdict = VERDICT.WRONG_SERVICE; best = cc.index; }
+            if (verdict === VERDICT.NO_CONDUIT) { verdict = VERDICT.WRONG_SERVICE; best = c; }
             continue;
           }
-          if (hasIds && cc.hasIdentity && identityMismatch(cc, e) !== undefined) {
-            if (verdict !== VERDICT.IDENTITY) { verdict = VERDICT.IDENTITY; best = cc.index; }
+          if (mayHaveIds && (conduitFlags[c] & CONDUIT_FLAG.IDENTITY) !== 0 && identityMismatch(p.conduits[c], e) !== undefined) {
+            if (verdict !== VERDICT.IDENTITY) { verdict = VERDICT.IDENTITY; best = c; }
             continue;
           }
-          allowed = cc;
+          allowed = c;
           break;
         }
-        if (allowed !== undefined) break;
       }
     }
     let flags = 0;
     const t = this.traits;
-    if (allowed !== undefined) {
+    if (allowed >= 0) {
       verdict = VERDICT.ALLOWED;
-      best = allowed.index;
+      best = allowed;
       ev.used[best]++;
       ev.usedSessions[best] += e.sessions;
       if (e.lastSeen > ev.usedLastSeen[best]) ev.usedLastSeen[best] = e.lastSeen;
-      const c = allowed.conduit;
-      if (c.tlsRequired && !e.encrypted) flags |= FLAG.CLEARTEXT;
-      if (e.phi && !c.phiAllowed) flags |= FLAG.PHI_NOT_ALLOWED;
-      if (allowed.hasMinimum && hasMinimisationExcess(allowed, e)) flags |= FLAG.MINIMISATION;
-    } else if (verdict === VERDICT.NO_CONDUIT && s.zone >= 0 && s.zone === d.zone && t.external[s.zone] === 0) {
+      const cf = conduitFlags[allowed];
+      if ((cf & CONDUIT_FLAG.TLS) !== 0 && !e.encrypted) flags |= FLAG.CLEARTEXT;
+      if ((cf & CONDUIT_FLAG.PHI) === 0 && e.phi) flags |= FLAG.PHI_NOT_ALLOWED;
+      if ((cf & CONDUIT_FLAG.MINIMUM) !== 0 && hasMinimisationExcess(p.conduits[allowed], e)) flags |= FLAG.MINIMISATION;
+    } else if (verdict === VERDICT.NO_CONDUIT && sZone >= 0 && sZone === dZone && t.external[sZone] === 0) {
       // The external catch-all is no zone a firewall sits inside: two hosts in it still need a conduit.
       verdict = VERDICT.INTRA_ZONE;
     }
-    const dstExternal = d.partner >= 0 || (d.zone >= 0 ? t.external[d.zone] === 1 : d.asset < 0 && !isPrivateV4(e.dst));
-    const srcExternal = s.partner >= 0 || (s.zone >= 0 && t.external[s.zone] === 1);
+    const dstExternal = dPartner >= 0 || (dZone >= 0 ? t.external[dZone] === 1 : dAsset < 0 && !isPrivateV4(e.dst));
+    const srcExternal = sPartner >= 0 || (sZone >= 0 && t.external[sZone] === 1);
     // Outbound only: inbound from the internet is the conduit check's business.
-    if (dstExternal && !srcExternal && !(allowed !== undefined && allowed.toPartner)) flags |= FLAG.EXTERNAL_NO_PARTNER;
-    if (allowed === undefined && verdict !== VERDICT.INTRA_ZONE && s.zone >= 0 && t.exposed[s.zone] === 1 && d.zone !== s.zone) {
-      const dstPhi = d.asset >= 0 ? p.assets[d.asset].phi : d.zone >= 0 && t.phi[d.zone] === 1 && t.exposed[d.zone] === 0;
+    if (dstExternal && !srcExternal && !(allowed >= 0 && (conduitFlags[allowed] & CONDUIT_FLAG.TO_PARTNER) !== 0)) flags |= FLAG.EXTERNAL_NO_PARTNER;
+    if (allowed < 0 && verdict !== VERDICT.INTRA_ZONE && sZone >= 0 && t.exposed[sZone] === 1 && dZone !== sZone) {
+      const dstPhi = dAsset >= 0 ? t.assetPhi[dAsset] === 1 : dZone >= 0 && t.phi[dZone] === 1 && t.exposed[dZone] === 0;
       if (dstPhi) flags |= FLAG.EXPOSED;
     }
     ev.verdict[i] = verdict;
     ev.conduit[i] = best;
     ev.flags[i] = flags;
   }
-}
-
-function serviceAdmitsOne(sp: number, r: Int32Array, proto: number, port: number): boolean {
-  if (sp !== proto) return false;
-  if (r.length === 0) return true;
-  for (let i = 0; i < r.length; i += 2) if (port >= r[i] && port <= r[i + 1]) return true;
-  return false;
 }
 
 function isPrivateV4(a: string): boolean {

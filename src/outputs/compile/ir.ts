@@ -56,12 +56,15 @@ export function buildPolicyIR(model: SiteModel, now?: number): PolicyIR {
   const expired = policy.conduits.filter((c) => now !== undefined && c.expiresAt < now).map((c) => c.conduit.id);
   const skip = new Set(expired);
   const groups = new Map<string, AddressGroup>();
+  const zoneCidrs = new Map(model.zones.map((z) => [z.name, z.cidrs]));
+  const assetAddrs = new Map(model.assets.map((a) => [a.name, a.addresses]));
+  const partnerAddrs = new Map(model.partners.map((p) => [p.name, p.addresses]));
   const groupOf = (ref: EndpointRef): AddressGroup => {
     const [kind, of, texts] = 'zone' in ref
-      ? ['zone' as const, ref.zone, model.zones.find((z) => z.name === ref.zone)!.cidrs]
+      ? ['zone' as const, ref.zone, zoneCidrs.get(ref.zone)!]
       : 'asset' in ref
-        ? ['asset' as const, ref.asset, model.assets.find((a) => a.name === ref.asset)!.addresses]
-        : ['partner' as const, ref.partner, model.partners.find((p) => p.name === ref.partner)!.addresses];
+        ? ['asset' as const, ref.asset, assetAddrs.get(ref.asset)!]
+        : ['partner' as const, ref.partner, partnerAddrs.get(ref.partner)!];
     const name = `${kind === 'zone' ? 'Z' : kind === 'asset' ? 'A' : 'P'}_${safe(of)}`;
     let g = groups.get(name);
     if (!g) {
