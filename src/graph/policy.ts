@@ -97,7 +97,9 @@ export class CompiledPolicy {
     this.nodeCount = this.partnerBase + this.partners.length;
     this.zones.forEach((z, i) => {
       this.zoneIds.set(z.name, i);
-      for (const c of z.cidrs) this.addresses.zones.add(c, i);
+      // An external zone without CIDRs is "everything else", as the model documents it.
+      const cidrs = z.kind === 'external' && z.cidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : z.cidrs;
+      for (const c of cidrs) this.addresses.zones.add(c, i);
     });
     const assetZone = new Int32Array(this.assets.length).fill(-1);
     this.assets.forEach((a, i) => {

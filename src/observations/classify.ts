@@ -92,7 +92,8 @@ export class ModelPlacer {
   constructor(model: SiteModel) {
     for (const z of model.zones) {
       this.zonesByName.set(z.name, z);
-      for (const c of z.cidrs) {
+      // An external zone without CIDRs is "everything else".
+      for (const c of z.kind === 'external' && z.cidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : z.cidrs) {
         const p = parseCidr(c);
         if (p) this.zones.push({ cidr: p, item: z });
       }

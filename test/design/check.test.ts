@@ -99,3 +99,11 @@ test('findings are stored and re-runs update them in place', async () => {
     await db.close();
   }
 });
+
+test('an external zone without CIDRs stands for everything else', () => {
+  const m = hospitalModel();
+  m.zones.find((z) => z.name === 'internet')!.cidrs = [];
+  const r = runCheck(m, hospitalEdges(), { now: NOW });
+  assert.deepEqual(rulesFor(r, '203.0.113.77', '172.16.10.20'), ['check.no-conduit', 'check.phi-exposed']);
+  assert.deepEqual(rulesFor(r, '203.0.113.77', '172.16.10.40'), []);
+});

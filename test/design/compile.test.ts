@@ -69,3 +69,13 @@ test('comments cannot break out of quotes', () => {
   assert.match(nft, /comment "modalities-to-pacs: evil accept; flush ruleset; next line n code"/);
   execFileSync('nft', ['-c', '-f', '-'], { input: nft });
 });
+
+test('an external zone without CIDRs compiles to any address', () => {
+  const m = hospitalModel();
+  m.zones.find((z) => z.name === 'internet')!.cidrs = [];
+  const nft = compileModel(m, 'nftables', NOW);
+  assert.match(nft, /set Z_internet_v4 \{[^}]*elements = \{ 0\.0\.0\.0\/0 \}/);
+  assert.match(nft, /set Z_internet_v6 \{[^}]*elements = \{ ::\/0 \}/);
+  assert.match(nft, /ip saddr @Z_internet_v4 ip daddr @A_patient-portal_v4 tcp dport 443 /);
+  execFileSync('nft', ['-c', '-f', '-'], { input: nft });
+});

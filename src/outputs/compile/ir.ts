@@ -56,7 +56,8 @@ export function buildPolicyIR(model: SiteModel, now?: number): PolicyIR {
   const expired = policy.conduits.filter((c) => now !== undefined && c.expiresAt < now).map((c) => c.conduit.id);
   const skip = new Set(expired);
   const groups = new Map<string, AddressGroup>();
-  const zoneCidrs = new Map(model.zones.map((z) => [z.name, z.cidrs]));
+  // An external zone without CIDRs is "everything else".
+  const zoneCidrs = new Map(model.zones.map((z) => [z.name, z.kind === 'external' && z.cidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : z.cidrs]));
   const assetAddrs = new Map(model.assets.map((a) => [a.name, a.addresses]));
   const partnerAddrs = new Map(model.partners.map((p) => [p.name, p.addresses]));
   const groupOf = (ref: EndpointRef): AddressGroup => {
