@@ -232,6 +232,60 @@ test('pipelined keep-alive requests, chunked and sized bodies and form passwords
   }
 });
 
+test('CONNECT through a node:http proxy: 407, proxy credentials flagged, then a tunnel that is not parsed', async () => {
+  const proxy: Server = createServer();
+  proxy.on('connect', (req, socket) => {
+    if (!req.headers['proxy-authorization']) {
+      socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="x"\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    socket.once('data', () => socket.end('\x16\x03\x03\x00\x02\x02\x00tunnelled-bytes-GET / HTTP/1.1\r\n\r\n'));
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const port = (proxy.address() as { port: number }).port;
+  /** One client connection: sends `first`, then `then` once the answer contains `when`; returns the answer. */
+  const talk = (first: string, when?: string, then?: string) => new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let sent = false;
+    const sock = connect(port, '127.0.0.1', () => sock.write(first));
+    sock.on('data', (d) => {
+      chunks.push(d);
+      if (when && then && !sent && Buffer.concat(chunks).includes(when)) {
+        sent = true;
+        sock.write(then);
+      }
+    });
+    sock.on('end', () => resolve(Buffer.concat(chunks)));
+    sock.on('error', reject);
+    sock.setTimeout(10_000, () => reject(new Error('proxy did not answer')));
+  });
+  try {
+    const auth = Buffer.from('proxyuser:proxycanary31').toString('base64');
+    const plain = 'CONNECT ehr.example:443 HTTP/1.1\r\nHost: ehr.example:443\r\n\r\n';
+    const withAuth = `CONNECT ehr.example:443 HTTP/1.1\r\nHost: ehr.example:443\r\nProxy-Authorization: Basic ${auth}\r\n\r\n`;
+    const tunnel = '\x16\x03\x01\x00\x05hello';
+    const conn: ConnectionInfo = { id: 'c>p/tcp', client: '10.0.0.1', server: '10.0.0.3', clientPort: 40001, serverPort: port, transport: 'tcp' };
+    const exchanges: Array<[string, Buffer, string]> = [
+      [plain, await talk(plain), 'CONNECT 407 -'],
+      [withAuth + tunnel, await talk(withAuth, 'Established', tunnel), 'CONNECT 200 basic'],
+    ];
+    for (const [sent, reply, want] of exchanges) {
+      const stream = { conn, ts: 1, chunks: [
+        { dir: 0 as const, data: new Uint8Array(Buffer.from(sent, 'latin1')) }, { dir: 1 as const, data: new Uint8Array(reply) },
+      ] };
+      for (const split of [0, 1, 9]) {
+        const sink = runStream(httpAnalyzer, stream, split);
+        assert.deepEqual(sink.records.map((r) => `${r.method} ${r.status} ${r.credentials ?? '-'}`), [want], `split ${split}`);
+        assert.deepEqual(sink.anomalies, [], 'tunnelled bytes are not taken for HTTP');
+        assert.ok(!sink.dump().includes('proxycanary31') && !sink.dump().includes(auth));
+      }
+    }
+  } finally {
+    proxy.close();
+  }
+});
+
 test('Orthanc REST traffic captured in a private namespace decodes like tshark, credentials flagged', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'wl-web-orthanc-'));
   const ns = new WebNamespace('orthanc');

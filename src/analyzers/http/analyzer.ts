@@ -228,10 +228,8 @@ class HttpConnection implements StreamParser, FramingOwner {
     if (this.pending.length < MAX_PENDING) this.pending.push({ rec });
     else this.sink.anomaly('http.pipeline', 'too many unanswered requests');
 
-    if (method === 'CONNECT') {
-      // Whatever follows a CONNECT is tunnelled; its response decides, but the client side stops here.
-      return BODY_TUNNEL;
-    }
+    // A CONNECT has no body; a 2xx answer turns the connection into a tunnel (see response()).
+    if (method === 'CONNECT') return BODY_NONE;
     if (isChunked(hd)) {
       this.startRequestBody(rec, ct);
       return BODY_CHUNKED;
