@@ -415,6 +415,21 @@ export class NetflowDecoder {
     this.#sawPackets = false;
     this.#sawV4 = false;
     this.#sawV6 = false;
+    if (t.recordLength > 0) {
+      const fast = t.fast;
+      for (let i = 0; i < fast.length; i += 3) this.#field(r, fast[i], b, p + fast[i + 1], fast[i + 2]);
+      p += t.recordLength;
+    } else {
+      p = this.#walkFields(r, b, p, end, t);
+      if (p < 0) return -1;
+    }
+    if (t.options) this.#applyOptions(state);
+    else this.#finishData(r, t, state);
+    return p;
+  }
+
+  /** Field by field, for templates with variable-length fields; -1 when one overruns `end`. */
+  #walkFields(r: FlowRecord, b: Uint8Array, p: number, end: number, t: Template): number {
     const plan = t.plan;
     const n = t.fieldCount;
     for (let i = 0; i < n; i++) {
@@ -435,8 +450,6 @@ export class NetflowDecoder {
       if (action !== A.SKIP) this.#field(r, action, b, p, len);
       p += len;
     }
-    if (t.options) this.#applyOptions(state);
-    else this.#finishData(r, t, state);
     return p;
   }
 
