@@ -89,7 +89,7 @@ async function run(p: Probe): Promise<boolean> {
     const r = await topo.run(from, 'socat', ['-T1', '-', `UDP:${p.dst}:${p.port}`], 'wardline-udp-probe\n', 5000);
     return r.stdout.includes('wardline-udp-probe');
   }
-  const r = await topo.run(from, 'socat', ['-T1', '/dev/null', `TCP:${p.dst}:${p.port},connect-timeout=1.5`], undefined, 5000);
+  const r = await topo.run(from, 'socat', ['-T1', '/dev/null', `TCP:${p.dst}:${p.port},connect-timeout=1`], undefined, 5000);
   return r.code === 0;
 }
 

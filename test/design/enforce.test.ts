@@ -80,7 +80,7 @@ async function probe(p: Probe): Promise<boolean> {
     const r = await topo.run(p.from, 'socat', ['-T1', '-', `UDP:${addr(p.to)}:${p.port}`], 'wardline-udp-probe\n', 5000);
     return r.stdout.includes('wardline-udp-probe');
   }
-  const r = await topo.run(p.from, 'socat', ['-T1', '/dev/null', `TCP:${addr(p.to)}:${p.port},connect-timeout=1.5`], undefined, 5000);
+  const r = await topo.run(p.from, 'socat', ['-T1', '/dev/null', `TCP:${addr(p.to)}:${p.port},connect-timeout=1`], undefined, 5000);
   return r.code === 0;
 }
 
