@@ -39,7 +39,7 @@ const DETECT_MAX_CHUNKS = 8;
 const DATAGRAM_DETECT_TRIES = 4;
 /** Closed connections linger this long for their last ACKs. */
 const CLOSED_LINGER_MS = 2000;
-const SWEEP_EVERY = 16384;
+const SWEEP_EVERY = 4096;
 
 const MODE_DETECT = 0;
 const MODE_STREAM = 1;
@@ -78,6 +78,8 @@ class Conn {
   clientMac: string | undefined;
   serverMac: string | undefined;
   mode = MODE_DETECT;
+  /** An analyzer owns (or owned) the connection. */
+  claimed = false;
   parser: StreamParser | undefined;
   dgram: DatagramAnalyzer | undefined;
   info: ConnectionInfo | undefined;
@@ -331,12 +333,36 @@ export class PacketPipeline implements StreamReceiver {
     if (flags & TCP_RST) {
       conn.rst = true;
       conn.closed = true;
+      this.release(conn);
     }
     if (flags & TCP_FIN) {
       if (dir === 0) conn.fin0 = true;
       else conn.fin1 = true;
-      if (conn.fin0 && conn.fin1) conn.closed = true;
+      if (conn.fin0 && conn.fin1) {
+        conn.closed = true;
+        this.release(conn);
+      }
     }
+  }
+
+  /**
+   * A closed connection ends its analysis at once rather than at the next
+   * sweep, so that parser state dies young instead of filling the old
+   * generation; the small Conn lingers for late ACKs. Not while a hole is
+   * open: reordered data may still come.
+   */
+  private release(conn: Conn): void {
+    if (conn.half0!.held.length || conn.half1!.held.length) return;
+    if (conn.parser) {
+      try {
+        conn.parser.end(conn.last);
+      } catch (err) {
+        this.analyzerFailed(conn.protocol, err);
+      }
+      conn.parser = undefined;
+    }
+    conn.mode = MODE_NONE;
+    this.dropProbe(conn);
   }
 
   private udp(conn: Conn, dir: Direction, buf: Uint8Array, ts: number): void {
@@ -353,6 +379,7 @@ export class PacketPipeline implements StreamReceiver {
         }
         if (ok) {
           conn.mode = MODE_DATAGRAM;
+          conn.claimed = true;
           conn.dgram = an;
           conn.protocol = an.protocol;
           conn.sink = new ConnSink(conn, this);
@@ -433,6 +460,7 @@ export class PacketPipeline implements StreamReceiver {
       }
       if (!ok) continue;
       conn.mode = MODE_STREAM;
+      conn.claimed = true;
       conn.protocol = an.protocol;
       conn.sink = new ConnSink(conn, this);
       try {
@@ -602,7 +630,7 @@ export class PacketPipeline implements StreamReceiver {
       serverPort: conn.pb,
       transport,
       protocol: conn.protocol,
-      protocolFrom: conn.mode === MODE_STREAM || conn.mode === MODE_DATAGRAM ? 'content' : 'none',
+      protocolFrom: conn.claimed ? 'content' : 'none',
       encrypted: conn.encrypted,
       phi: conn.phi,
       facts: conn.facts,

@@ -188,6 +188,27 @@ test('the example hospital capture: its PHI canary never reaches the store, logs
   for (const t of texts) for (const c of canaries) assert.ok(!t.includes(c), `${c} leaked`);
 });
 
+test('with the example site model: flows carry asset names, diagrams group by zone, inventory lists what the model lacks', () => {
+  const pcap = join(REPO, 'examples', 'hospital', 'captures', 'hospital.pcap');
+  const model = join(REPO, 'examples', 'hospital');
+  const store = join(dir, 'model.db');
+  const r = wardline(['discover', pcap, '--model', model, '--json', '--db', store]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { edges: Edge[]; hosts: Array<{ address: string }>; inventory: { unmodelled: string[]; unseen: string[] } };
+  const modelText = ['assets.yaml', 'partners.yaml', 'site.yaml'].map((f) => readFileSync(join(model, f), 'utf8')).join('\n');
+  // Hosts the model names (as an address or inside a CIDR) are not reported as missing.
+  for (const a of out.inventory.unmodelled) assert.ok(!modelText.includes(`${a}`), `${a} is in the model`);
+  assert.ok(out.inventory.unseen.length > 0);
+  const dicom = out.edges.filter((e) => e.protocol === 'dicom');
+  assert.ok(dicom.some((e) => /-> PACS_MAIN/.test(e.label?.handover ?? '')), 'DICOM handovers name the PACS');
+  const mermaid = wardline(['flows', '--model', model, '--format', 'mermaid', '--db', store]).stdout;
+  assert.match(mermaid, /subgraph z\d+\["imaging-servers"\]/);
+  assert.match(mermaid, /\["interface-engine \(10\.30\.20\.10\)"\]/);
+  const assets = JSON.parse(wardline(['assets', '--model', model, '--json', '--db', store]).stdout) as { hosts: Array<{ address: string; asset?: string }>; unmodelled: string[] };
+  assert.equal(assets.hosts.find((h) => h.address === '10.30.20.10')?.asset, 'interface-engine');
+  assert.deepEqual(assets.unmodelled, out.inventory.unmodelled);
+});
+
 describe('discover: bad input', () => {
   test('a file that is not a capture exits 2 with its name', () => {
     const f = join(dir, 'readme.txt');
