@@ -37,6 +37,7 @@ export interface TlsRecord extends ProtocolRecord {
 const MAX_RECORD = 16384 + 2048;
 const MAX_HANDSHAKE = 256 * 1024;
 const MAX_LIST = 64;
+const EMPTY = new Uint8Array(0);
 
 const REC_CCS = 20;
 const REC_ALERT = 21;
@@ -65,7 +66,7 @@ class DirState {
   remaining = 0;
   /** After ChangeCipherSpec (or a TLS 1.3 ServerHello), handshake records are encrypted. */
   encrypted = false;
-  hs: Uint8Array = new Uint8Array(0);
+  hs: Uint8Array = EMPTY;
   hsLen = 0;
   dead = false;
 }
@@ -142,7 +143,12 @@ class TlsConnection implements StreamParser {
   }
 
   private recordDone(dir: Direction, d: DirState): void {
-    if (d.type === REC_CCS) d.encrypted = true;
+    if (d.type === REC_CCS) {
+      d.encrypted = true;
+      // Nothing more is read from this direction's handshake: let the buffer go.
+      d.hs = EMPTY;
+      d.hsLen = 0;
+    }
     else if (d.type === REC_APPDATA) {
       if (this.rec) this.rec.established = true;
       // The handshake is over once application data flows: report it now.
@@ -194,7 +200,7 @@ class TlsConnection implements StreamParser {
       return;
     }
     if (need > d.hs.length) {
-      const grown = new Uint8Array(Math.max(need, d.hs.length * 2, 4096));
+      const grown = new Uint8Array(Math.max(need, d.hs.length * 2, 1024));
       grown.set(d.hs.subarray(0, d.hsLen));
       d.hs = grown;
     }
