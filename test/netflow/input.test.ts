@@ -34,3 +34,17 @@ test('a NetFlow payload file and a gzip-compressed conn.log are recognised by co
   assert.deepEqual(o2.edges, plain.edges);
   assert.equal(o2.inputs[0].records, plain.inputs[0].records);
 });
+
+test('discover-style reading of a template file, then its data file, shares the templates', async () => {
+  const read = async (f: string): Promise<number> => {
+    const input = await openInput(join(CORPUS, 'netflow', f));
+    const s = await sniffInput(input);
+    assert.equal(s.format, 'netflow');
+    const o = await s.reader!.read(input, {});
+    return o.inputs[0].records ?? 0;
+  };
+  assert.equal(await read('logstash_netflow9_test_cisco_asa_1_tpl.dat'), 0);
+  const pair = await readNetflowFiles(['logstash_netflow9_test_cisco_asa_1_tpl.dat', 'logstash_netflow9_test_cisco_asa_1_data.dat'].map((f) => join(CORPUS, 'netflow', f)));
+  assert.equal(await read('logstash_netflow9_test_cisco_asa_1_data.dat'), pair.inputs[1].records);
+  assert.ok(pair.inputs[1].records! > 0);
+});

@@ -219,12 +219,18 @@ export function foldRecord(folder: FlowFolder, s: ReturnType<typeof createConnSa
   folder.add(s);
 }
 
+/**
+ * One template cache for every input of a run, so that `discover tpl.dat data.dat`
+ * decodes the data file with the templates of the file before it, as a collector would.
+ */
+const runCache = new TemplateCache();
+
 /** The `discover` input plug-in (src/sources/input.ts): raw export payload files. */
 export const inputReader: InputReader = {
   format: 'netflow',
   sniff,
   async read(input, opts) {
-    const r = await readNetflow(input.chunks, { name: input.name, progress: (n) => opts.progress?.(n, input.size) });
+    const r = await readNetflow(input.chunks, { name: input.name, cache: runCache, progress: (n) => opts.progress?.(n, input.size) });
     r.inputs[0].warnings.push(...input.warnings);
     return r;
   },
