@@ -79,3 +79,17 @@ test('an external zone without CIDRs compiles to any address', () => {
   assert.match(nft, /ip saddr @Z_internet_v4 ip daddr @A_patient-portal_v4 tcp dport 443 /);
   execFileSync('nft', ['-c', '-f', '-'], { input: nft });
 });
+
+test('IPv6 addresses: nftables and ip6tables carry them, IPv4-only targets say what they left out', () => {
+  const m = hospitalModel();
+  m.assets.find((a) => a.name === 'pacs-main')!.addresses.push('fd00:20::10');
+  m.zones.find((z) => z.name === 'radiology-modalities')!.cidrs.push('fd00:10::/64');
+  const nft = compileModel(m, 'nftables', NOW);
+  assert.match(nft, /ip6 saddr @Z_radiology-modalities_v6 ip6 daddr @A_pacs-main_v6 tcp dport 104 ct state new accept/);
+  execFileSync('nft', ['-c', '-f', '-'], { input: nft });
+  const ip6 = compileModel(m, 'ip6tables', NOW);
+  assert.match(ip6, /-A WARDLINE -s fd00:10::\/64 -d fd00:20::10 -p tcp --dport 104 /);
+  execFileSync('ip6tables-restore', ['--test'], { input: ip6 });
+  assert.match(compileModel(m, 'cisco-ios', NOW), /! IPv6 addresses not compiled for this target .*A_pacs-main/);
+  assert.match(compileModel(m, 'iptables', NOW), /# IPv6 addresses not compiled .*use --target ip6tables/);
+});

@@ -3,7 +3,7 @@
  * with a remark per conduit before its permit. The ASA is stateful, so
  * return traffic needs no rule; the final deny is logged.
  */
-import { v4Addr, v4Mask, type AddressGroup, type PolicyIR, type RuleService, expiredNote } from './ir.ts';
+import { v4Addr, v4Mask, type AddressGroup, type PolicyIR, type RuleService, expiredNote, ipv6Note } from './ir.ts';
 import { remark, serviceGroupName } from './cisco-ios.ts';
 
 export const ASA_ACL = 'WARDLINE_POLICY';
@@ -20,7 +20,7 @@ function svcLines(s: RuleService): string[] {
 }
 
 export function renderCiscoAsa(ir: PolicyIR): string {
-  const lines = [`: Wardline policy for ${ir.site}: default-deny, one permit per conduit`, ': Generated from the site model; edit the model, not this file.', ...expiredNote(ir, ':')];
+  const lines = [`: Wardline policy for ${ir.site}: default-deny, one permit per conduit`, ': Generated from the site model; edit the model, not this file.', ...expiredNote(ir, ':'), ...ipv6Note(ir, ':', 'add network-objects for them')];
   for (const g of ir.groups.filter((x) => x.v4.length > 0)) lines.push(...netGroup(g));
   for (const r of ir.rules) lines.push(`object-group service ${serviceGroupName(r.id)}`, ...r.services.flatMap(svcLines));
   for (const r of ir.rules) {

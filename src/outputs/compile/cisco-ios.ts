@@ -5,7 +5,7 @@
  * for TCP and a mirrored permit for UDP services; everything else is denied
  * and logged.
  */
-import { v4Addr, v4Mask, type AddressGroup, type PolicyIR, type RuleService, expiredNote } from './ir.ts';
+import { v4Addr, v4Mask, type AddressGroup, type PolicyIR, type RuleService, expiredNote, ipv6Note } from './ir.ts';
 
 export const IOS_ACL = 'WARDLINE-POLICY';
 
@@ -30,7 +30,7 @@ export function serviceGroupName(id: string): string {
 }
 
 export function renderCiscoIos(ir: PolicyIR): string {
-  const lines = [`! Wardline policy for ${ir.site}: default-deny, one permit per conduit`, '! Generated from the site model; edit the model, not this file.', ...expiredNote(ir, '!'), '!'];
+  const lines = [`! Wardline policy for ${ir.site}: default-deny, one permit per conduit`, '! Generated from the site model; edit the model, not this file.', ...expiredNote(ir, '!'), ...ipv6Note(ir, '!', 'write an ipv6 access-list for them'), '!'];
   const used = ir.groups.filter((g) => g.v4.length > 0);
   for (const g of used) lines.push(...netGroup(g), '!');
   for (const r of ir.rules) {

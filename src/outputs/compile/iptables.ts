@@ -4,7 +4,7 @@
  * pair, each carrying the conduit id and justification as its comment;
  * `-m multiport` keeps the ports of one transport in one rule.
  */
-import { cidrText, type PolicyIR, type RuleService, expiredNote } from './ir.ts';
+import { cidrText, type PolicyIR, type RuleService, expiredNote, ipv6Note } from './ir.ts';
 
 export const IPT_CHAIN = 'WARDLINE';
 
@@ -21,7 +21,7 @@ export function renderIptables(ir: PolicyIR, family: 4 | 6 = 4): string {
   const lines = [
     `# Wardline policy for ${ir.site} (IPv${family}): default-deny, rules per conduit.`,
     '# Generated from the site model; load with iptables-restore.',
-    ...expiredNote(ir, '#'),
+    ...expiredNote(ir, '#'), ...(family === 4 ? ipv6Note(ir, '#', 'use --target ip6tables') : []),
     '*filter',
     ':INPUT ACCEPT [0:0]',
     ':FORWARD DROP [0:0]',

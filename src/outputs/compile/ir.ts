@@ -112,3 +112,9 @@ export function cidrText(c: Cidr): string {
 export function expiredNote(ir: PolicyIR, mark: string): string[] {
   return ir.expired.length ? [`${mark} Expired conduits not compiled: ${ir.expired.join(', ')}`] : [];
 }
+
+/** For IPv4-only targets: comment lines naming the IPv6 addresses left out, so nothing is dropped silently. */
+export function ipv6Note(ir: PolicyIR, mark: string, hint: string): string[] {
+  const v6 = ir.groups.filter((g) => g.v6.length > 0).map((g) => g.name);
+  return v6.length ? [`${mark} IPv6 addresses not compiled for this target (${hint}): ${v6.join(', ')}`] : [];
+}
