@@ -1,0 +1,125 @@
+/**
+ * The live inputs shared by the monitor and the sensor: NetFlow/IPFIX on UDP
+ * (the flows collector: templates per exporter and domain, expiry), Zeek log
+ * directories tailed across rotation, a capture stream on stdin. All of them
+ * feed one EdgeWindow.
+ */
+import type { Readable } from 'node:stream';
+import { existsSync, statSync } from 'node:fs';
+import { InputError } from '../core/errors.ts';
+import { NetflowCollector } from '../sources/netflow/index.ts';
+import type { Logger } from './log.ts';
+import type { MonitorMetrics } from './metrics.ts';
+import { PcapInput } from './pcap-input.ts';
+import type { EdgeWindow } from './window.ts';
+import { ZeekTailer } from './zeek-tail.ts';
+
+export interface InputSpec {
+  /** UDP port for NetFlow/IPFIX (0: any free port). */
+  netflowPort?: number;
+  netflowHost?: string;
+  templateTimeoutMs?: number;
+  zeekDirs?: string[];
+  /** A capture stream: stdin for "--pcap -". */
+  pcap?: Readable;
+}
+
+export class LiveInputs {
+  collector: NetflowCollector | undefined;
+  readonly tailers: ZeekTailer[] = [];
+  pcap: PcapInput | undefined;
+  #pcapDone: Promise<void> | undefined;
+  #pcapStream: Readable | undefined;
+  readonly #window: EdgeWindow;
+  readonly #metrics: MonitorMetrics;
+  readonly #log: Logger | undefined;
+
+  constructor(window: EdgeWindow, metrics: MonitorMetrics, log?: Logger) {
+    this.#window = window;
+    this.#metrics = metrics;
+    this.#log = log;
+  }
+
+  static validate(s: InputSpec): void {
+    for (const d of s.zeekDirs ?? []) {
+      if (!existsSync(d) || !statSync(d).isDirectory()) throw new InputError(`--zeek: ${d} is not a directory`, { location: { file: d }, hint: 'give the Zeek log directory that holds conn.log' });
+    }
+    if (s.netflowPort !== undefined && !(Number.isInteger(s.netflowPort) && s.netflowPort >= 0 && s.netflowPort < 65536)) {
+      throw new InputError(`--netflow: '${s.netflowPort}' is not a UDP port`);
+    }
+  }
+
+  async start(s: InputSpec): Promise<void> {
+    LiveInputs.validate(s);
+    const w = this.#window;
+    const m = this.#metrics;
+    if (s.netflowPort !== undefined) {
+      this.collector = new NetflowCollector({
+        port: s.netflowPort, host: s.netflowHost, templateTimeoutMs: s.templateTimeoutMs, receiveBufferSize: 32 * 1024 * 1024,
+        onRecord(r) {
+          m.records++;
+          w.record(r);
+        },
+        onExpire: (e) => this.#log?.info({ exporter: e.exporter, domain: e.domain, template: e.templateId }, 'template expired'),
+      });
+      try {
+        await this.collector.start();
+      } catch (err) {
+        throw new InputError(`--netflow: cannot listen on UDP ${s.netflowHost ?? '127.0.0.1'}:${s.netflowPort}: ${(err as Error).message}`, { cause: err });
+      }
+      this.#log?.info({ port: this.collector.port, host: s.netflowHost ?? '127.0.0.1' }, 'NetFlow/IPFIX collector listening');
+    }
+    for (const d of s.zeekDirs ?? []) {
+      const t = new ZeekTailer(d, (c) => {
+        m.records++;
+        m.zeekLines++;
+        w.conn(c);
+      });
+      t.start();
+      this.tailers.push(t);
+      this.#log?.info({ dir: d }, 'tailing Zeek conn.log');
+    }
+    if (s.pcap) {
+      const p = new PcapInput('stdin');
+      this.pcap = p;
+      this.#pcapStream = s.pcap;
+      this.#pcapDone = p.run(s.pcap).catch((err: unknown) => {
+        this.#log?.error({ err: (err as Error).message }, 'capture stream failed');
+      }).finally(() => this.#log?.info({ packets: p.packets }, 'capture stream ended'));
+    }
+  }
+
+  /** Before each window: counters from the decoder, finished pcap connections. */
+  sync(): void {
+    this.counters();
+    if (this.pcap) this.pcap.drainInto(this.#window);
+  }
+
+  /** Decoder counters into the metrics (cheap; /metrics calls it). */
+  counters(): void {
+    const c = this.collector;
+    if (c) {
+      this.#metrics.datagrams = c.decoder.stats.datagrams;
+      const anomalies = c.decoder.anomalies.list().reduce((n, a) => n + a.count, 0);
+      this.#metrics.drops = anomalies + c.decoder.stats.missingTemplate;
+    }
+    if (this.pcap) this.#metrics.packets = this.pcap.packets;
+  }
+
+  get port(): number | undefined {
+    return this.collector?.port;
+  }
+
+  /** True when the only input was a finite stream that has ended. */
+  get finished(): boolean {
+    return !!this.pcap?.done && !this.collector && this.tailers.length === 0;
+  }
+
+  async stop(): Promise<void> {
+    if (this.collector) await this.collector.stop();
+    for (const t of this.tailers) t.stop();
+    if (this.pcap && !this.pcap.done) this.#pcapStream?.destroy();
+    await this.#pcapDone;
+    this.sync();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * A central worker: pulls sensor batches from the shared durable consumer,
+ * commits each through the engine (batch id, edge totals, alerts and events
+ * in one transaction) and acknowledges only after the commit. A batch whose
+ * id was committed before (redelivered after a worker died between commit
+ * and ack) is acknowledged without effect. Malformed messages are
+ * terminated (never redelivered) and counted as drops.
+ */
+import type { ConsumerMessages, NatsConnection } from 'nats';
+import type { MonitorEngine } from '../engine.ts';
+import type { Logger } from '../log.ts';
+import { batchId, decodeBatch } from './batch.ts';
+import { STREAM, ensureConsumer, ensureStream } from './nats.ts';
+
+export interface ConsumerHandle {
+  readonly closed: boolean;
+  stop(): Promise<void>;
+}
+
+export async function runConsumer(nc: NatsConnection, engine: MonitorEngine, o: { durable: string; ackWaitMs: number; log?: Logger; replicas?: number }): Promise<ConsumerHandle> {
+  const jsm = await nc.jetstreamManager();
+  await ensureStream(jsm, o.replicas ?? 1);
+  await ensureConsumer(jsm, o.durable, o.ackWaitMs);
+  const consumer = await nc.jetstream().consumers.get(STREAM, o.durable);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
+  let closed = false;
+  void nc.closed().then(() => { closed = true; });
+  const lag = setInterval(() => {
+    consumer.info(true).then((i) => { engine.metrics.pending = i.num_pending + i.num_ack_pending; }, () => undefined);
+  }, 2000);
+  lag.unref();
+  const loop = (async () => {
+    for await (const m of messages) {
+      let decoded;
+      try {
+        decoded = decodeBatch(m.data);
+      } catch (err) {
+        engine.metrics.drops++;
+        o.log?.warn({ subject: m.subject, seq: m.seq, err: (err as Error).message }, 'malformed batch terminated');
+        m.term();
+        continue;
+      }
+      const { batch, edges, hosts } = decoded;
+      try {
+        engine.metrics.records += batch.records;
+        const r = await engine.processBatch(edges, hosts, { id: batchId(batch), site: batch.site, seq: batch.seq, records: batch.records });
+        // The commit is done: from here a crash means redelivery, which the batch id turns into a no-op.
+        m.ack();
+        if (!r.fresh) o.log?.info({ batch: batchId(batch) }, 'redelivered batch was already committed');
+      } catch (err) {
+        engine.metrics.records -= batch.records;
+        o.log?.error({ batch: batchId(batch), err: (err as Error).message }, 'batch not committed; will be redelivered');
+        m.nak(1000);
+      }
+    }
+  })();
+  return {
+    get closed() {
+      return closed;
+    },
+    async stop() {
+      clearInterval(lag);
+      messages.stop();
+      await loop.catch(() => undefined);
+    },
+  };
+}

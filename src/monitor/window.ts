@@ -1,0 +1,82 @@
+/**
+ * The current evaluation window: flow records and Zeek connections folded
+ * into edges as they arrive (the hot path: no allocation per record beyond
+ * what the folder needs for a new edge), plus edges and hosts handed over
+ * whole (pcap aggregation, sensor batches). `take` swaps in a fresh window.
+ */
+import { FlowFolder, createConnSample, foldRecord, type FlowRecord } from '../sources/netflow/index.ts';
+import { foldConn, type ZeekConn } from '../sources/zeek/index.ts';
+import { mergeEdgeInto, mergeHostInto } from '../observations/merge.ts';
+import { edgeKey, type FlowEdge, type HostFacts } from '../observations/types.ts';
+
+export interface WindowContents {
+  edges: FlowEdge[];
+  hosts: HostFacts[];
+  records: number;
+}
+
+export class EdgeWindow {
+  #netflow = new FlowFolder('netflow');
+  #zeek = new FlowFolder('zeek');
+  readonly #sample = createConnSample();
+  #edges = new Map<string, FlowEdge>();
+  #hosts = new Map<string, HostFacts>();
+  #records = 0;
+
+  /** One decoded NetFlow/IPFIX record (the decoder's reused object). */
+  record(r: FlowRecord): void {
+    this.#records++;
+    if (r.family !== 0) foldRecord(this.#netflow, this.#sample, r);
+  }
+
+  conn(c: ZeekConn): void {
+    this.#records++;
+    foldConn(this.#zeek, this.#sample, c);
+  }
+
+  /** Edges and hosts from elsewhere; the window adopts them (callers must not reuse them). */
+  add(edges: Iterable<FlowEdge>, hosts: Iterable<HostFacts>, records = 0): void {
+    this.#records += records;
+    for (const e of edges) {
+      const k = edgeKey(e);
+      const have = this.#edges.get(k);
+      if (have) mergeEdgeInto(have, e);
+      else this.#edges.set(k, e);
+    }
+    for (const h of hosts) {
+      const have = this.#hosts.get(h.address);
+      if (have) mergeHostInto(have, h);
+      else this.#hosts.set(h.address, h);
+    }
+  }
+
+  get size(): number {
+    return this.#records;
+  }
+
+  take(): WindowContents {
+    const parts = [this.#netflow.result(), this.#zeek.result()];
+    const edges = new Map(this.#edges);
+    const hosts = new Map(this.#hosts);
+    for (const p of parts) {
+      for (const e of p.edges) {
+        const k = edgeKey(e);
+        const have = edges.get(k);
+        if (have) mergeEdgeInto(have, e);
+        else edges.set(k, e);
+      }
+      for (const h of p.hosts) {
+        const have = hosts.get(h.address);
+        if (have) mergeHostInto(have, h);
+        else hosts.set(h.address, h);
+      }
+    }
+    const out = { edges: [...edges.values()], hosts: [...hosts.values()], records: this.#records };
+    this.#netflow = new FlowFolder('netflow');
+    this.#zeek = new FlowFolder('zeek');
+    this.#edges = new Map();
+    this.#hosts = new Map();
+    this.#records = 0;
+    return out;
+  }
+}
