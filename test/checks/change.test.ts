@@ -168,3 +168,35 @@ test('window parsing', () => {
   assert.throws(() => parseWindow('yesterday/4h'), /not an ISO date-time/);
   assert.throws(() => parseWindow('2026-12-01T22:00Z/2026-12-01T21:00Z'), /ends before it starts/);
 });
+
+test('probe results in a baseline: a service that newly answers is unplanned drift of high severity', async () => {
+  const { createServer } = await import('node:net');
+  const { runProbe } = await import('../../src/checks/probe/run.ts');
+  const sub = mkdtempSync(join(dir, 'probe-'));
+  const db = await openStore(join(sub, 's.db'));
+  const conns = new Set<import('node:net').Socket>();
+  const srv = createServer((s) => { conns.add(s); s.on('error', () => {}); s.end('HTTP/1.0 400 Bad Request\r\n\r\n'); });
+  try {
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const opts = { scope: ['127.0.0.1/32'], intrusive: false, ports: [{ protocol: 'dicom' as const, port }], onlyPorts: true, rate: 100, concurrency: 1, timeoutMs: 1000 };
+    // Before: nothing listens (the server is paused), after: something answers on a DICOM port.
+    await new Promise<void>((r) => srv.close(() => r()));
+    const before = join(sub, 'before.json');
+    writeFileSync(before, JSON.stringify(await runProbe(['127.0.0.1'], opts)));
+    await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+    const afterFile = join(sub, 'after.json');
+    writeFileSync(afterFile, JSON.stringify(await runProbe(['127.0.0.1'], opts)));
+    const base = await collectSnapshot(db, { configs: [], probeResults: before, observations: false });
+    await saveBaseline(db, 'p1', { configs: [], probeResults: before, observations: false }, base.items);
+    const cur = await collectSnapshot(db, { configs: [], probeResults: afterFile, observations: false });
+    const items = classifyDrift(diffSnapshots((await loadBaseline(db, 'p1')).items, cur.items, { kinds: cur.kinds }), []);
+    assert.deepEqual(items.map((d) => [d.kind, d.subject, d.key, d.change, d.after]), [['probe', `127.0.0.1:${port}/dicom`, 'status', 'added', 'not-dicom']]);
+    const f = driftFindings(items);
+    assert.equal(f[0].severity, 'high');
+  } finally {
+    for (const c of conns) c.destroy();
+    srv.close();
+    await db.close();
+  }
+});
