@@ -48,8 +48,12 @@ export class FlowAggregator {
     if (c.protocolFrom === 'content') e.protocolFrom = 'content';
     e.encrypted ||= c.encrypted;
     e.phi ||= c.phi;
-    // The connection's facts are discarded after this: adopt them, do not copy.
-    if (c.facts) mergeFactsInto(e.facts, c.facts, { take: true });
+    // The connection's facts are discarded after this: adopt them, do not
+    // copy; an edge's first connection hands over its facts whole.
+    if (c.facts) {
+      if (e.sessions === 1) e.facts = c.facts;
+      else mergeFactsInto(e.facts, c.facts, { take: true });
+    }
 
     const client = this.host(c.client);
     const server = this.host(c.server);
