@@ -103,6 +103,8 @@ test('classifyRequest recognises FHIR, DICOMweb, WADO-URI and Orthanc, and never
   const orthanc = classifyRequest('GET', '/instances/6e2c0ec2-5d99c8ca-c1c21cee-79a09605-68391d12/file');
   assert.deepEqual([orthanc.orthanc, orthanc.template, orthanc.phi], [true, '/instances/{id}/file', true]);
   assert.equal(classifyRequest('GET', '/system').phi, false);
+  assert.equal(classifyRequest('GET', '/api/patients/GARCIA/visits').template, '/api/patients/{id}/visits');
+  assert.equal(classifyRequest('GET', '/patients').template, '/patients');
 
   const bareQido = classifyRequest('GET', '/studies?PatientName=DOE*&StudyDate=20240101-');
   assert.deepEqual([bareQido.dicomweb, bareQido.template], ['QIDO', '/studies']);

@@ -58,6 +58,8 @@ const ORTHANC_ROOTS = new Set([
 ]);
 const ORTHANC_PHI_ROOTS = new Set(['patients', 'studies', 'series', 'instances', 'queries']);
 
+/** Collections whose next path segment identifies a person. */
+const PERSON_COLLECTION = /^(patients?|persons?|people|mrns?|subjects?|users?|accounts?|members?)$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DICOM_UID = /^[0-2](\.(0|[1-9]\d*)){2,}$/;
 const VERSION = /^(v|r|stu|dstu)\d{1,2}(\.\d{1,2})?$/i;
@@ -164,6 +166,9 @@ export function classifyRequest(method: string, target: string, contentType = ''
     if (FHIR_RESOURCES.has(raw)) {
       if (!fhirResource) fhirResource = raw;
       fhir = true;
+      fhirIdNext = true;
+    } else if (PERSON_COLLECTION.test(raw)) {
+      // Whatever names a person in a custom API (/patients/DOE) is an identifier, digits or not.
       fhirIdNext = true;
     } else if (raw === '_history') {
       fhirIdNext = true;
