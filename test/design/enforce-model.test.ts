@@ -80,7 +80,7 @@ for (const c of enforced.conduits) {
 
 const addresses = [...new Set(probes.flatMap((p) => [p.src, p.dst]))].sort();
 const hostName = (a: string) => `m${addresses.indexOf(a)}`;
-const topo = new Topology(addresses.map((a) => ({ name: hostName(a), address: a })));
+const topo = new Topology('m', addresses.map((a) => ({ name: hostName(a), address: a })));
 let dir = '';
 
 async function run(p: Probe): Promise<boolean> {

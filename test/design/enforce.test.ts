@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileModel } from '../../src/outputs/compile/index.ts';
 import { hospitalModel } from './hospital.ts';
-import { Topology, nsName } from './netns.ts';
+import { Topology } from './netns.ts';
 
 const NOW = Date.UTC(2026, 10, 28);
 
@@ -71,7 +71,7 @@ const PROBES: Probe[] = [
   { from: 'portal', to: 'dns', port: 53, udp: true },
 ];
 
-const topo = new Topology(HOSTS);
+const topo = new Topology('p', HOSTS);
 let dir = '';
 
 async function probe(p: Probe): Promise<boolean> {
@@ -143,11 +143,11 @@ test('nftables policy loaded with nft -f: conduits connect, everything else is d
 test('iptables policy loaded with iptables-restore behaves the same', async () => {
   const file = join(dir, 'policy.iptables');
   writeFileSync(file, compileModel(hospitalModel(), 'iptables', NOW));
-  execFileSync('ip', ['netns', 'exec', nsName('rt'), 'iptables-restore', file]);
+  execFileSync('ip', ['netns', 'exec', topo.router, 'iptables-restore', file]);
   try {
     await assertPolicy('iptables');
   } finally {
-    execFileSync('ip', ['netns', 'exec', nsName('rt'), 'iptables', '-F']);
-    execFileSync('ip', ['netns', 'exec', nsName('rt'), 'iptables', '-P', 'FORWARD', 'ACCEPT']);
+    execFileSync('ip', ['netns', 'exec', topo.router, 'iptables', '-F']);
+    execFileSync('ip', ['netns', 'exec', topo.router, 'iptables', '-P', 'FORWARD', 'ACCEPT']);
   }
 });

@@ -18,39 +18,49 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function nsName(host: string): string {
-  return `${PREFIX}${host}`;
-}
-
-/** Removes our namespaces left over from an interrupted run (ours only: the prefix). */
-export function cleanupStale(): void {
+/** Removes namespaces left over from an interrupted run of the same test (its own tag only). */
+export function cleanupStale(prefix: string): void {
   const list = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   for (const line of list.split('\n')) {
     const name = line.split(' ')[0];
-    if (name.startsWith(PREFIX)) {
+    if (name.startsWith(prefix)) {
       try { ip('netns', 'del', name); } catch { /* already gone */ }
     }
   }
 }
 
+/**
+ * Each test file passes its own tag, so test files running in parallel
+ * never touch each other's namespaces.
+ */
 export class Topology {
-  readonly router = nsName('rt');
+  readonly prefix: string;
+  readonly router: string;
+  private readonly tag: string;
   readonly hosts: Host[];
   private readonly children: ChildProcess[] = [];
 
-  constructor(hosts: Host[]) {
+  constructor(tag: string, hosts: Host[]) {
+    this.tag = tag;
+    this.prefix = `${PREFIX}${tag}-`;
+    this.router = `${this.prefix}rt`;
     this.hosts = hosts;
   }
 
+  nsName(host: string): string {
+    return `${this.prefix}${host}`;
+  }
+
   build(): void {
-    cleanupStale();
+    cleanupStale(this.prefix);
     ip('netns', 'add', this.router);
     this.exec(this.router, 'ip', 'link', 'set', 'lo', 'up');
     this.exec(this.router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1');
     this.hosts.forEach((h, i) => {
-      const ns = nsName(h.name);
-      const r = `wdr${i}`;
-      const l = `wdh${i}`;
+      const ns = this.nsName(h.name);
+      // Interface names carry the tag too: parallel test files must not collide.
+      const r = `wd${this.tag}r${i}`;
+      const l = `wd${this.tag}h${i}`;
       ip('netns', 'add', ns);
       ip('link', 'add', r, 'netns', this.router, 'type', 'veth', 'peer', 'name', l, 'netns', ns);
       this.exec(ns, 'ip', 'link', 'set', 'lo', 'up');
@@ -74,7 +84,7 @@ export class Topology {
 
   /** A long-running process in a host namespace, stopped by teardown. */
   background(host: string, cmd: string, ...args: string[]): ChildProcess {
-    const c = spawn('ip', ['netns', 'exec', nsName(host), cmd, ...args], { stdio: 'ignore' });
+    const c = spawn('ip', ['netns', 'exec', this.nsName(host), cmd, ...args], { stdio: 'ignore' });
     this.children.push(c);
     return c;
   }
@@ -82,7 +92,7 @@ export class Topology {
   /** Runs a command in a host namespace; resolves with its exit code (never rejects). */
   run(host: string, cmd: string, args: string[], input?: string, timeoutMs = 8000): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve) => {
-      const c = spawn('ip', ['netns', 'exec', nsName(host), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      const c = spawn('ip', ['netns', 'exec', this.nsName(host), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
       c.stderr.on('data', (d: Buffer) => { out += d.toString(); });
       let out = '';
       c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -95,7 +105,7 @@ export class Topology {
   teardown(): void {
     for (const c of this.children) if (c.exitCode === null) c.kill('SIGKILL');
     for (const h of this.hosts) {
-      try { ip('netns', 'del', nsName(h.name)); } catch { /* gone */ }
+      try { ip('netns', 'del', this.nsName(h.name)); } catch { /* gone */ }
     }
     try { ip('netns', 'del', this.router); } catch { /* gone */ }
   }
