@@ -18,9 +18,11 @@ export function parseFeedText(text: string, file: string): ParsedFeed {
   try {
     doc = JSON.parse(t);
   } catch (err) {
-    const m = /position (\d+)/.exec((err as Error).message);
-    const line = m ? t.slice(0, Number(m[1])).split('\n').length : undefined;
-    throw new InputError(`invalid JSON: ${(err as Error).message}`, { location: { file, line } });
+    const msg = (err as Error).message;
+    const lc = /line (\d+) column (\d+)/.exec(msg);
+    const pos = /position (\d+)/.exec(msg);
+    const line = lc ? Number(lc[1]) : pos ? t.slice(0, Number(pos[1])).split('\n').length : undefined;
+    throw new InputError(`invalid JSON: ${msg.replace(/ \(line \d+ column \d+\)/, '')}`, { location: { file, line, column: lc ? Number(lc[2]) : undefined } });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('JSON is not an object', { location: { file, line: 1 } });
   const o = doc as Obj;
