@@ -94,6 +94,19 @@ test('the sample hospital configs, when present, are audited', () => {
   }
 });
 
+test('nginx: auth_basic off in a location undoes the server-level authentication', () => {
+  const conf = 'server {\n  listen 443 ssl;\n  auth_basic "portal";\n  location /public/ {\n    auth_basic off;\n    proxy_pass http://10.0.0.5;\n  }\n  location / {\n    proxy_pass http://10.0.0.5;\n  }\n}\n';
+  const hits = auditText('p.conf', conf, 'nginx').findings.filter((f) => f.rule === 'audit.nginx.no-authentication');
+  assert.deepEqual(hits.map((h) => [h.location?.line, h.evidence.location]), [[4, '/public/']]);
+});
+
+test('Orthanc: peer passwords in the short array form are found too', () => {
+  const r = auditText('o.json', '{\n  "OrthancPeers": {\n    "b": [ "https://b/", "u", "secret-pw" ]\n  }\n}\n', 'orthanc');
+  const hits = r.findings.filter((f) => f.rule === 'audit.orthanc.plaintext-passwords');
+  assert.deepEqual(hits.map((h) => h.location?.line), [3]);
+  assert.ok(!JSON.stringify(r).includes('secret-pw'));
+});
+
 test('broken input gives a located syntax finding and partial results, never a throw', () => {
   const r = auditText('x.json', '{\n  "RemoteAccessAllowed": true,\n  "AuthenticationEnabled": false,\n  "Name": ');
   assert.ok(r.findings.some((f) => f.rule === 'audit.orthanc.syntax' && f.location?.line === 4));

@@ -131,6 +131,12 @@ export function flattenJson(v: unknown, prefix = '', out: Record<string, string>
     }
     return out;
   }
+  if (Array.isArray(v) && v.length > 0) {
+    // Peers may be [url, user, password]: the third item of a peer entry is a secret.
+    const peer = /^(OrthancPeers|DicomWeb\.Servers)\.[^.]+$/.test(prefix);
+    v.forEach((x, i) => flattenJson(x, `${prefix}[${i}]`, out, secret || (peer && i === 2)));
+    return out;
+  }
   const text = JSON.stringify(v) ?? 'null';
   out[prefix || '(root)'] = secret && v !== null && v !== '' ? redact(text) : text;
   return out;

@@ -118,11 +118,11 @@ export const NGINX_RULES: AuditRule<NginxConfig>[] = [
       const hits: Hit[] = [];
       for (const { server, http } of servers(c)) {
         if (redirectsOnly(server)) continue;
-        const serverAuth = hasAuth([http?.block, server.block]);
         const locs = locations(server.block).filter((l) => find(l.block, 'proxy_pass').length > 0);
         const targets = locs.length ? locs : find(server.block, 'proxy_pass').length ? [server] : [];
         for (const l of targets) {
-          if (serverAuth || (l !== server && hasAuth([l.block]))) continue;
+          // The nearest level wins, so `auth_basic off;` in a location undoes the server's.
+          if (hasAuth(l === server ? [http?.block, server.block] : [http?.block, server.block, l.block])) continue;
           hits.push({ line: l.line, evidence: { location: l === server ? '(server)' : l.args.join(' ') } });
         }
       }

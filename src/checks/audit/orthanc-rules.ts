@@ -109,6 +109,9 @@ export const ORTHANC_RULES: AuditRule<OrthancConfig>[] = [
         for (const e of objectEntries(dig(c.root, path))) {
           const pw = member(e.value, 'Password');
           if (pw) hits.push({ line: pw.keyPos.line, column: pw.keyPos.column, evidence: { where: `${path.join('.')}.${e.key}.Password` } });
+          // The short form: [ "url", "user", "password" ].
+          const third = e.value.kind === 'array' ? e.value.items[2] : undefined;
+          if (third?.kind === 'string') hits.push({ line: third.line, column: third.column, evidence: { where: `${path.join('.')}.${e.key}[2]` } });
         }
       }
       return hits;
