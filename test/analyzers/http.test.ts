@@ -234,6 +234,54 @@ test('pipelined keep-alive requests, chunked and sized bodies and form passwords
   }
 });
 
+test('capture gaps: a gap inside a sized body keeps the framing, a gap in a head resynchronises on the next message', async () => {
+  const body = 'x'.repeat(3000);
+  const server: Server = createServer((req, res) => {
+    res.writeHead(200, { 'content-length': body.length, server: 'GapTest/1.0' });
+    res.end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    const req = (p: string, last = false) => `GET ${p} HTTP/1.1\r\nHost: gap.local\r\n${last ? 'Connection: close\r\n' : ''}\r\n`;
+    const request = req('/one') + req('/two') + req('/three', true);
+    const reply = await exchange(port, request);
+    const text = reply.toString('latin1');
+    const second = text.indexOf('HTTP/1.1', 10);
+    const third = text.indexOf('HTTP/1.1', second + 10);
+    const conn: ConnectionInfo = { id: 'g/tcp', client: '10.0.0.1', server: '10.0.0.2', clientPort: 40002, serverPort: port, transport: 'tcp' };
+    const sink = new RecordingSink();
+    const p = httpAnalyzer.create(conn, sink);
+    p.data(0, new Uint8Array(Buffer.from(request, 'latin1')), 1);
+    // 1000 bytes lost in the middle of the first body: the Content-Length still frames the rest.
+    const bodyStart = text.indexOf('\r\n\r\n') + 4;
+    p.data(1, new Uint8Array(reply.subarray(0, bodyStart + 500)), 2);
+    p.gap(1, 1000);
+    p.data(1, new Uint8Array(reply.subarray(bodyStart + 1500, second + 20)), 3);
+    // 20 bytes of the second head are lost too: that response is gone, /two is reported unanswered and the third pairs with /three.
+    p.gap(1, 20);
+    p.data(1, new Uint8Array(reply.subarray(second + 40, third)), 4);
+    p.data(1, new Uint8Array(reply.subarray(third)), 5);
+    p.end(6);
+    assert.deepEqual(sink.records.map((r) => `${r.path} ${r.status ?? '-'}`), ['/one 200', '/two -', '/three 200']);
+    assert.equal(sink.records[0].responseBodyBytes, body.length - 1000);
+    assert.ok(sink.anomalies.some((a) => a.kind === 'http.gap'));
+
+    // A request lost on the client side: its answer pairs with a placeholder, not with the next request.
+    const client = new RecordingSink();
+    const q = httpAnalyzer.create(conn, client);
+    const r1 = req('/one');
+    q.data(0, new Uint8Array(Buffer.from(r1, 'latin1')), 1);
+    q.gap(0, req('/two').length);
+    q.data(0, new Uint8Array(Buffer.from(req('/three', true), 'latin1')), 2);
+    q.data(1, new Uint8Array(reply), 3);
+    q.end(4);
+    assert.deepEqual(client.records.map((r) => `${r.path} ${r.status ?? '-'}`), ['/one 200', '- 200', '/three 200']);
+  } finally {
+    server.close();
+  }
+});
+
 test('CONNECT through a node:http proxy: 407, proxy credentials flagged, then a tunnel that is not parsed', async () => {
   const proxy: Server = createServer();
   proxy.on('connect', (req, socket) => {

@@ -183,6 +183,19 @@ class HttpConnection implements StreamParser, FramingOwner {
     this.sink.anomaly(kind, message);
   }
 
+  lost(dir: Direction): void {
+    if (dir === 1) {
+      // The oldest request's answer was lost: report it unanswered so that later answers pair correctly.
+      const p = this.pending.shift();
+      if (p) this.emit(p.rec);
+    } else if (this.pending.length < MAX_PENDING) {
+      // A request was lost: its answer will come; keep a placeholder in its place.
+      this.pending.push({
+        rec: { log: 'http', ts: 0, conn: this.conn.id, method: '-', path: '-', version: '-', requestBodyBytes: 0, responseBodyBytes: 0 },
+      });
+    }
+  }
+
   private request(h: Head, ts: number): number {
     const parts = h.startLine.split(' ');
     const method = parts[0];

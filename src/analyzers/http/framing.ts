@@ -21,6 +21,8 @@ export interface FramingOwner {
   /** Body bytes of the current message, only valid during the call. */
   body(dir: Direction, chunk: Uint8Array, start: number, end: number): void;
   messageEnd(dir: Direction, ts: number): void;
+  /** A message head (at least one) fell into a capture gap: its message is gone. */
+  lost(dir: Direction): void;
   anomaly(kind: string, message: string): void;
 }
 
@@ -154,15 +156,24 @@ export class HttpFraming {
   }
 
   gap(length: number): void {
-    if (this.state === S_LENGTH && length < this.remaining) {
+    if ((this.state === S_LENGTH || this.state === S_CHUNK_DATA) && length < this.remaining) {
       this.remaining -= length;
       return;
     }
-    if (this.state === S_CHUNK_DATA && length < this.remaining) {
-      this.remaining -= length;
-      return;
+    if (this.state === S_UNTIL_CLOSE || this.state === S_DEAD || this.state === S_LOST) return;
+    let headLost = this.state === S_HEAD;
+    if (this.state === S_LENGTH) {
+      // The body ended inside the gap; whatever followed it began a message head.
+      const over = length - this.remaining;
+      this.remaining = 0;
+      this.finish(0);
+      if (over === 0) return;
+      headLost = true;
+    } else if (this.state !== S_HEAD) {
+      // A chunked body cannot be framed across lost bytes: the message ends here.
+      this.owner.messageEnd(this.dir, 0);
     }
-    if (this.state === S_UNTIL_CLOSE || this.state === S_DEAD) return;
+    if (headLost) this.owner.lost(this.dir);
     this.pendingLen = 0;
     this.scanFrom = 0;
     this.state = S_LOST;
