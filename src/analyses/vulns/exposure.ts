@@ -1,6 +1,6 @@
 /**
  * How exposed each asset is, from the site graph: in an internet-facing
- * zone; reachable from the internet; reachable from user, wireless, DMZ or
+ * zone; directly reachable from the internet; reachable from user, wireless, DMZ or
  * partner footholds (and in how many hops). One multi-source traversal per
  * question, whatever the number of assets.
  */
@@ -13,6 +13,7 @@ import type { FlowEdge } from '../../observations/types.ts';
 export interface Exposure {
   zone?: string;
   internetFacing: boolean;
+  /** One conduit or observed flow from the internet (further reach is counted as foothold hops). */
   fromInternet: boolean;
   /** Hops from the nearest user/DMZ/partner foothold; -1 unreachable; 0 it is one. */
   footholdHops: number;
@@ -35,7 +36,7 @@ export function exposures(model: SiteModel, edges: readonly FlowEdge[] = [], now
     const zone = az[a] >= 0 ? policy.zones[az[a]] : undefined;
     out.set(policy.assets[a].name, {
       zone: zone?.name, internetFacing: !!zone && (zone.internetFacing || zone.kind === 'external'),
-      fromInternet: internet.length > 0 && fromInternet[a] >= 0, footholdHops: trav.dist[a],
+      fromInternet: internet.length > 0 && fromInternet[a] >= 0 && fromInternet[a] <= 1, footholdHops: trav.dist[a],
     });
   }
   return out;

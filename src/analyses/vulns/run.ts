@@ -134,7 +134,7 @@ export async function runVulns(o: VulnOptions): Promise<VulnReport> {
     }
     if (e?.internetFacing || e?.fromInternet) {
       priority += 3;
-      factors.push(e.internetFacing ? `internet-facing zone ${e.zone}` : 'reachable from the internet');
+      factors.push(e.internetFacing ? `internet-facing zone ${e.zone}` : 'directly reachable from the internet (one conduit or observed flow)');
       severity = bump(severity, 1);
     } else if (e && e.footholdHops >= 0) {
       priority += e.footholdHops <= 2 ? 2 : 1;
