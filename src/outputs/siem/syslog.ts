@@ -225,13 +225,13 @@ export class SyslogSink implements Sink {
     if (this.#inflight === 0 && this.#queue.length === 0) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
-      t.unref();
       this.#waiters.push(() => { clearTimeout(t); resolve(); });
     });
   }
 
   async close(): Promise<void> {
-    await this.flush();
+    // Waiting only makes sense while connected (or for UDP sends in flight); a receiver that is away gets nothing more.
+    if (this.#sock || this.#t.proto === 'udp') await this.flush();
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.stats.dropped += this.#queue.length;

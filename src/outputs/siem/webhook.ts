@@ -95,7 +95,8 @@ export class WebhookSink implements Sink {
           this.stats.failed++;
           return;
         }
-        const ra = Number(res.headers.get('retry-after'));
+        const raText = res.headers.get('retry-after');
+        const ra = raText === null ? NaN : Number(raText);
         if (Number.isFinite(ra) && ra >= 0) wait = Math.min(ra * 1000, this.#o.maxDelayMs);
       } catch {
         if (this.#abort.signal.aborted) {
@@ -119,7 +120,6 @@ export class WebhookSink implements Sink {
     if (this.#active === 0 && this.#queue.length === 0) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
-      t.unref();
       this.#waiters.push(() => { clearTimeout(t); resolve(); });
     });
   }
