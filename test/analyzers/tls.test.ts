@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { corpusFile } from '../helpers/corpus.ts';
 import { tlsAnalyzer } from '../../src/analyzers/tls/analyzer.ts';
 import { ja4Alpn, ja4Hash } from '../../src/analyzers/tls/ja4.ts';
-import { WebNamespace, recordsOf, runCapture, runStream, tcpStreams, tsharkFields } from './web-helpers.ts';
+import { KNOWN_CIPHERS } from '../../src/analyzers/tls/ciphers.ts';
+import { WebNamespace, recordsOf, runCapture, runStream, tcpStreams, tshark, tsharkFields } from './web-helpers.ts';
 
 const TLS_CAPTURES = [
   'arkime_curl-enabled-tls13.pcap',
@@ -190,4 +191,17 @@ test('OpenSSL server and client in a private namespace: TLS 1.2 and 1.3 on a DIC
     await ns.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cipher suite names equal Wireshark\'s; RC4 suites are flagged weak', async () => {
+  const values = new Map<number, string>();
+  for (const line of tshark(['-G', 'values']).split('\n')) {
+    const [kind, field, code, name] = line.split('\t');
+    if (kind === 'V' && field === 'tls.handshake.ciphersuite') values.set(Number(code), name);
+  }
+  for (const [code, name] of KNOWN_CIPHERS) assert.equal(name, values.get(code), `0x${code.toString(16)}`);
+  // zeek_tls_tls1.2.pcap negotiates TLS_RSA_WITH_RC4_128_MD5.
+  const rec = recordsOf(await runCapture(corpusFile('pcap', 'zeek_tls_tls1.2.pcap')), 'tls')[0];
+  assert.equal(rec.cipherName, values.get(Number(`0x${rec.cipher}`)));
+  assert.equal(rec.weakCipher, true);
 });

@@ -11,6 +11,7 @@ import type {
 import type { AppProtocol, ProtocolRecord, TlsEdgeFacts } from '../../observations/types.ts';
 import { isGrease, parseClientHello, parseServerHello, versionName } from './hello.ts';
 import type { ClientHello, ServerHello } from './hello.ts';
+import { cipherName, isWeakCipher } from './ciphers.ts';
 import { ja4 } from './ja4.ts';
 import { parseCertificate } from './x509.ts';
 import type { CertificateInfo } from './x509.ts';
@@ -21,6 +22,10 @@ export interface TlsRecord extends ProtocolRecord {
   version?: string;
   /** Negotiated cipher suite as 4 hex digits, e.g. "c02f". */
   cipher?: string;
+  /** Its IANA name, when known, e.g. "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256". */
+  cipherName?: string;
+  /** RC4, DES/3DES, NULL, EXPORT, anonymous or MD5: not allowed by BCP 195. */
+  weakCipher?: boolean;
   sni?: string;
   /** Versions the client offered (supported_versions, else its legacy version). */
   offeredVersions: string[];
@@ -259,6 +264,9 @@ class TlsConnection implements StreamParser {
     if (sh.helloRetry) return; // The real ServerHello follows the second ClientHello.
     rec.version = versionName(sh.selectedVersion);
     rec.cipher = sh.cipher.toString(16).padStart(4, '0');
+    const name = cipherName(sh.cipher);
+    if (name) rec.cipherName = name;
+    if (isWeakCipher(sh.cipher)) rec.weakCipher = true;
     if (sh.alpn) rec.serverAlpn = sh.alpn;
     if (sh.selectedVersion === 0x0304) this.dirs[1].encrypted = true;
     addUnique(tlsFacts(this.sink).versions, rec.version);
