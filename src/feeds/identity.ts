@@ -63,6 +63,12 @@ export function productKeys(vendor: string | undefined, product: string): { vend
   return { vendor: normaliseName(vendor), product: normaliseName(product) };
 }
 
+/** "Orthanc Orthanc 1.10.1" reads as "Orthanc 1.10.1". */
+function label(vendor: string | undefined, product: string | undefined, version: string | undefined): string {
+  const v = vendor && product && normaliseName(product).startsWith(normaliseName(vendor)) ? undefined : vendor;
+  return [v, product, version].filter(Boolean).join(' ');
+}
+
 function fromCpe(asset: string, cpeText: string, source: IdentitySource, detail: string, confidence: SoftwareIdentity['confidence']): SoftwareIdentity | undefined {
   const cpe = parseCpe(cpeText);
   if (!cpe) return undefined;
@@ -82,15 +88,15 @@ export function modelIdentities(a: Asset, modelFile: string): SoftwareIdentity[]
       // The model's own version wins over a CPE written with '*'.
       if (!id.version && a.version) id.version = a.version;
       // Name the software the CPE names; the device's own product name only when it is that software.
-      if (a.product && productKeys(a.vendor, a.product).product === id.product) id.display = [a.vendor, a.product, id.version].filter(Boolean).join(' ');
-      else if (a.product) id.display = `${id.cpe!.product} ${id.version ?? ''} (in ${[a.vendor, a.product].filter(Boolean).join(' ')})`.replace('  ', ' ');
+      if (a.product && productKeys(a.vendor, a.product).product === id.product) id.display = label(a.vendor, a.product, id.version);
+      else if (a.product) id.display = `${label(undefined, id.cpe!.product, id.version)} (in ${label(a.vendor, a.product, undefined)})`;
       out.push(id);
     }
   }
   if (a.product && !out.length) {
     const k = productKeys(a.vendor, a.product);
     out.push({
-      asset: a.name, display: [a.vendor, a.product, a.version].filter(Boolean).join(' '), vendor: k.vendor, product: k.product,
+      asset: a.name, display: label(a.vendor, a.product, a.version), vendor: k.vendor, product: k.product,
       version: a.version, source: 'model', detail: where, confidence: a.version ? 'medium' : 'low',
     });
   }
@@ -113,7 +119,7 @@ export function passiveIdentities(model: SiteModel, hosts: readonly HostFacts[])
     for (const s of h.software) {
       const k = productKeys(s.vendor, s.product);
       out.push({
-        asset: a.name, display: [s.vendor, s.product, s.version].filter(Boolean).join(' '), vendor: k.vendor, product: k.product,
+        asset: a.name, display: label(s.vendor, s.product, s.version), vendor: k.vendor, product: k.product,
         version: s.version, source: 'passive', detail: `${s.source} on ${h.address}`, confidence: s.confidence,
       });
     }
