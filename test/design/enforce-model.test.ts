@@ -86,10 +86,10 @@ let dir = '';
 async function run(p: Probe): Promise<boolean> {
   const from = hostName(p.src);
   if (p.transport === 'udp') {
-    const r = await topo.run(from, 'socat', ['-T1', '-', `UDP:${p.dst}:${p.port}`], 'wardline-udp-probe\n', 5000);
+    const r = await topo.run(from, 'socat', ['-T3', '-', `UDP:${p.dst}:${p.port}`], 'wardline-udp-probe\n', 5000);
     return r.stdout.includes('wardline-udp-probe');
   }
-  const r = await topo.run(from, 'socat', ['-T1', '/dev/null', `TCP:${p.dst}:${p.port},connect-timeout=1`], undefined, 5000);
+  const r = await topo.run(from, 'socat', ['-T1', '/dev/null', `TCP:${p.dst}:${p.port},connect-timeout=2`], undefined, 5000);
   return r.code === 0;
 }
 

@@ -77,10 +77,10 @@ let dir = '';
 async function probe(p: Probe): Promise<boolean> {
   if (p.udp) {
     // A UDP echo: allowed only when the answer comes back.
-    const r = await topo.run(p.from, 'socat', ['-T1', '-', `UDP:${addr(p.to)}:${p.port}`], 'wardline-udp-probe\n', 5000);
+    const r = await topo.run(p.from, 'socat', ['-T3', '-', `UDP:${addr(p.to)}:${p.port}`], 'wardline-udp-probe\n', 5000);
     return r.stdout.includes('wardline-udp-probe');
   }
-  const r = await topo.run(p.from, 'socat', ['-T1', '/dev/null', `TCP:${addr(p.to)}:${p.port},connect-timeout=1`], undefined, 5000);
+  const r = await topo.run(p.from, 'socat', ['-T1', '/dev/null', `TCP:${addr(p.to)}:${p.port},connect-timeout=2`], undefined, 5000);
   return r.code === 0;
 }
 
