@@ -135,6 +135,7 @@ test('HTTP and MLLP probes against hostile servers end in bounded time', async (
   const p = (proto: string, n: string) => byPort.get(`${proto}:${ports[n]}`)!;
   assert.equal(p('http', 'endlessHeaders').status, 'not-http');
   assert.match(p('http', 'silent').detail!, /^timeout/);
+  assert.equal(p('http', 'silent').status, 'error', 'connected but silent is not a filtered port');
   assert.equal(p('http', 'rst').status, 'error');
   assert.equal(p('http', 'garbage').status, 'not-http');
   assert.equal(p('https', 'garbage').status, 'error');

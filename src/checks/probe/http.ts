@@ -44,7 +44,9 @@ export function httpGet(ctx: ProbeContext, host: string, port: number, tls: bool
       if (err) reject(err);
       else resolve(ans!);
     };
-    const timer = setTimeout(() => finish(new ProbeError('timeout', `no complete HTTP answer to GET ${path} within ${ctx.timeoutMs} ms`)), Math.max(1, deadline - Date.now()));
+    let connected = false;
+    req.on('socket', (sock) => sock.once(tls ? 'secureConnect' : 'connect', () => { connected = true; }));
+    const timer = setTimeout(() => finish(new ProbeError('timeout', `no complete HTTP answer to GET ${path} within ${ctx.timeoutMs} ms`, connected)), Math.max(1, deadline - Date.now()));
     req.on('error', (e: NodeJS.ErrnoException) => {
       const c = e.code ?? '';
       const kind = c === 'ECONNREFUSED' ? 'refused' : c === 'ECONNRESET' ? 'reset' : c.startsWith('HPE_') ? 'garbage' : /EHOSTUNREACH|ENETUNREACH/.test(c) ? 'unreachable' : /ssl|tls/i.test(`${c} ${e.message}`) ? 'tls-failed' : 'reset';
@@ -98,7 +100,7 @@ export async function probeHttp(ctx: ProbeContext, host: string, port: number, t
     root = await httpGet(ctx, host, port, tls, '/');
   } catch (err) {
     if (!(err instanceof ProbeError)) throw err;
-    r.status = err.kind === 'refused' ? 'closed' : err.kind === 'timeout' ? 'filtered' : err.kind === 'unreachable' ? 'unreachable' : err.kind === 'garbage' ? 'not-http' : 'error';
+    r.status = err.kind === 'refused' ? 'closed' : err.kind === 'timeout' && !err.connected ? 'filtered' : err.kind === 'unreachable' ? 'unreachable' : err.kind === 'garbage' ? 'not-http' : 'error';
     r.detail = `${err.kind}: ${err.message}`;
     return r;
   }
