@@ -116,9 +116,10 @@ class HttpConnection implements StreamParser, FramingOwner {
   /** The request whose body is being read (dir 0) and the exchange whose response body is being read (dir 1). */
   private reqInBody: HttpRecord | undefined;
   private respInBody: HttpRecord | undefined;
-  private readonly form = new FormPasswordScanner();
-  private readonly json = new PatternPasswordScanner('json');
-  private readonly multipart = new PatternPasswordScanner('multipart');
+  // Created on the first body that needs them: most connections never carry one.
+  private form: FormPasswordScanner | undefined;
+  private json: PatternPasswordScanner | undefined;
+  private multipart: PatternPasswordScanner | undefined;
   /** The scanner for the current request body, when its media type can carry a password field. */
   private scanner: FormPasswordScanner | PatternPasswordScanner | undefined;
   private scannerLabel = '';
@@ -259,13 +260,13 @@ class HttpConnection implements StreamParser, FramingOwner {
     this.reqInBody = rec;
     const ct = (contentType ?? '').toLowerCase();
     if (ct.includes('application/x-www-form-urlencoded')) {
-      this.scanner = this.form;
+      this.scanner = this.form ??= new FormPasswordScanner();
       this.scannerLabel = 'form-password';
     } else if (ct.includes('json')) {
-      this.scanner = this.json;
+      this.scanner = this.json ??= new PatternPasswordScanner('json');
       this.scannerLabel = 'json-password';
     } else if (ct.includes('multipart/form-data')) {
-      this.scanner = this.multipart;
+      this.scanner = this.multipart ??= new PatternPasswordScanner('multipart');
       this.scannerLabel = 'multipart-password';
     } else {
       this.scanner = undefined;

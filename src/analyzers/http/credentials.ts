@@ -86,6 +86,11 @@ export class FormPasswordScanner {
   }
 }
 
+const FIELD_NAMES = ['password', 'passwd', 'pwd', 'passphrase', 'client_secret', 'secret'];
+const enc = new TextEncoder();
+const JSON_PATTERNS = FIELD_NAMES.map((n) => enc.encode(`"${n}"`));
+const MULTIPART_PATTERNS = FIELD_NAMES.map((n) => enc.encode(`name="${n}"`));
+
 /**
  * Finds a password-named field in JSON (`"password": ...`) or multipart
  * (`name="password"`) bodies, split over any number of chunks. It matches
@@ -100,9 +105,7 @@ export class PatternPasswordScanner {
   found = false;
 
   constructor(kind: 'json' | 'multipart') {
-    const names = ['password', 'passwd', 'pwd', 'passphrase', 'client_secret', 'secret'];
-    const enc = new TextEncoder();
-    this.patterns = names.map((n) => enc.encode(kind === 'json' ? `"${n}"` : `name="${n}"`));
+    this.patterns = kind === 'json' ? JSON_PATTERNS : MULTIPART_PATTERNS;
     this.at = new Int32Array(this.patterns.length);
     this.needColon = kind === 'json';
   }
