@@ -9,7 +9,8 @@
  * Basis: HL7 v2.5.1 Table 0076 message families (FLOW-1) and AE/HL7
  * application naming (FLOW-2) in the healthcare-security reference.
  */
-import { cidrContains, isPrivateAddress, parseCidr, parseIp, type Cidr } from '../core/net.ts';
+import { isPrivateAddress } from '../core/net.ts';
+import { ModelIndex } from '../model/index.ts';
 import type { Asset, Partner, SiteModel, Zone } from '../model/types.ts';
 import type { FlowEdge, FlowLabel } from './types.ts';
 
@@ -70,79 +71,34 @@ export interface Placement {
   partner?: Partner;
 }
 
-interface Ranged<T> {
-  cidr: Cidr;
-  item: T;
-}
-
 /**
- * Address → asset / zone / partner, longest prefix first. Built once per
- * classification run; exact host addresses hit a Map.
+ * Address → asset / zone / partner through the model's index (longest
+ * prefix), cached per address: edge sets repeat the same few addresses.
  */
 export class ModelPlacer {
-  private readonly exactAssets = new Map<string, Asset>();
-  private readonly rangedAssets: Ranged<Asset>[] = [];
-  private readonly zones: Ranged<Zone>[] = [];
-  private readonly exactPartners = new Map<string, Partner>();
-  private readonly rangedPartners: Ranged<Partner>[] = [];
-  private readonly partnerHosts = new Map<string, Partner>();
-  private readonly zonesByName = new Map<string, Zone>();
+  private readonly index: ModelIndex;
   private readonly cache = new Map<string, Placement>();
 
   constructor(model: SiteModel) {
-    for (const z of model.zones) {
-      this.zonesByName.set(z.name, z);
-      // An external zone without CIDRs is "everything else".
-      for (const c of z.kind === 'external' && z.cidrs.length === 0 ? ['0.0.0.0/0', '::/0'] : z.cidrs) {
-        const p = parseCidr(c);
-        if (p) this.zones.push({ cidr: p, item: z });
-      }
-    }
-    for (const a of model.assets) {
-      for (const addr of a.addresses) {
-        const p = parseCidr(addr);
-        if (!p) continue;
-        if (p.prefix === (p.family === 4 ? 32 : 128)) this.exactAssets.set(canonical(addr), a);
-        else this.rangedAssets.push({ cidr: p, item: a });
-      }
-    }
-    for (const pt of model.partners) {
-      for (const addr of pt.addresses) {
-        const p = parseCidr(addr);
-        if (!p) continue;
-        if (p.prefix === (p.family === 4 ? 32 : 128)) this.exactPartners.set(canonical(addr), pt);
-        else this.rangedPartners.push({ cidr: p, item: pt });
-      }
-      for (const h of pt.hostnames) this.partnerHosts.set(h.toLowerCase(), pt);
-    }
-    const byPrefix = (a: Ranged<unknown>, b: Ranged<unknown>) => b.cidr.prefix - a.cidr.prefix;
-    this.rangedAssets.sort(byPrefix);
-    this.zones.sort(byPrefix);
-    this.rangedPartners.sort(byPrefix);
+    this.index = new ModelIndex(model);
   }
 
   place(address: string): Placement {
     const hit = this.cache.get(address);
     if (hit) return hit;
-    const key = canonical(address);
-    const ip = parseIp(address);
-    const asset = this.exactAssets.get(key) ?? (ip ? this.rangedAssets.find((r) => cidrContains(r.cidr, ip))?.item : undefined);
-    let zone = asset?.zone ? this.zonesByName.get(asset.zone) : undefined;
-    if (!zone && ip) zone = this.zones.find((r) => cidrContains(r.cidr, ip))?.item;
-    const partner = this.exactPartners.get(key) ?? (ip ? this.rangedPartners.find((r) => cidrContains(r.cidr, ip))?.item : undefined);
+    const asset = this.index.assetFor(address);
+    const zone = (asset?.zone ? this.index.zones.get(asset.zone) : undefined) ?? this.index.zoneFor(address);
+    const partner = this.index.partnerFor(address);
     const placed: Placement = { asset, zone, partner };
     this.cache.set(address, placed);
     return placed;
   }
 
   partnerByHostname(name: string): Partner | undefined {
-    return this.partnerHosts.get(name.toLowerCase().replace(/\.$/, ''));
+    const hit = this.index.byHost(name);
+    // Assets carry MACs, partners do not: a hostname of an asset is no partner.
+    return hit && !('macs' in hit) ? hit : undefined;
   }
-}
-
-function canonical(addr: string): string {
-  const ip = parseIp(addr.split('/')[0]);
-  return ip ? `${ip.family}:${ip.value.toString(16)}` : addr;
 }
 
 function topKeys(rec: Record<string, number>, n: number): string[] {
