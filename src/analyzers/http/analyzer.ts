@@ -124,6 +124,7 @@ class HttpConnection implements StreamParser, FramingOwner {
   private scanner: FormPasswordScanner | PatternPasswordScanner | undefined;
   private scannerLabel = '';
   private scanned = 0;
+  private lastTs = 0;
 
   constructor(conn: ConnectionInfo, sink: AnalyzerSink) {
     this.conn = conn;
@@ -132,6 +133,7 @@ class HttpConnection implements StreamParser, FramingOwner {
   }
 
   data(dir: Direction, chunk: Uint8Array, ts: number): void {
+    this.lastTs = ts;
     this.framing[dir].data(chunk, ts);
   }
 
@@ -192,7 +194,7 @@ class HttpConnection implements StreamParser, FramingOwner {
     } else if (this.pending.length < MAX_PENDING) {
       // A request was lost: its answer will come; keep a placeholder in its place.
       this.pending.push({
-        rec: { log: 'http', ts: 0, conn: this.conn.id, method: '-', path: '-', version: '-', requestBodyBytes: 0, responseBodyBytes: 0 },
+        rec: { log: 'http', ts: this.lastTs, conn: this.conn.id, method: '-', path: '-', version: '-', requestBodyBytes: 0, responseBodyBytes: 0 },
       });
     }
   }
