@@ -59,6 +59,8 @@ export function identityMismatch(cc: CompiledConduit, e: FlowEdge): string | und
   const d = e.facts.dicom;
   if (d && (cc.callingAe || cc.calledAe)) {
     for (const p of d.aePairs) {
+      // A refused association exchanged no data: the peer already enforced its identity.
+      if (p.outcome === 'rejected') continue;
       if (cc.callingAe && !inSet(cc.callingAe, p.calling)) return `calling AE '${p.calling}' is not allowed by conduit ${cc.conduit.id}`;
       if (cc.calledAe && !inSet(cc.calledAe, p.called)) return `called AE '${p.called}' is not allowed by conduit ${cc.conduit.id}`;
     }
