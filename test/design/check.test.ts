@@ -107,3 +107,10 @@ test('an external zone without CIDRs stands for everything else', () => {
   assert.deepEqual(rulesFor(r, '203.0.113.77', '172.16.10.20'), ['check.no-conduit', 'check.phi-exposed']);
   assert.deepEqual(rulesFor(r, '203.0.113.77', '172.16.10.40'), []);
 });
+
+test('the summary counts every edge exactly once', () => {
+  const r = runCheck(hospitalModel(), hospitalEdges(), { now: NOW });
+  const s = r.summary;
+  assert.equal(s.allowed + s.intraZone + s.violations, s.edges);
+  assert.equal(s.violations, r.verdicts.filter((v) => v.verdict === 'violation').length);
+});

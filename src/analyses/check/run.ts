@@ -205,9 +205,10 @@ export function runCheck(model: SiteModel, allEdges: FlowEdge[], opts: CheckOpti
     if (scanning.has(e.src) && ev.verdict[i] !== VERDICT.ALLOWED) rules.push('check.scan');
     else edgeFindings(e, i, ev, policy, findings, rules);
     const v = ev.verdict[i];
-    if (v === VERDICT.ALLOWED) allowed++;
-    else if (v === VERDICT.INTRA_ZONE) intra++;
+    // Each edge counts once: a flow its conduit allows but that breaks a rule (cleartext, over-sharing) is a violation.
     if (rules.length) violations++;
+    else if (v === VERDICT.ALLOWED) allowed++;
+    else if (v === VERDICT.INTRA_ZONE) intra++;
     verdicts.push({
       edge: edgeKey(e), label: e.label?.handover,
       verdict: rules.length ? 'violation' : v === VERDICT.ALLOWED ? 'allowed' : v === VERDICT.INTRA_ZONE ? 'intra-zone' : 'violation',
