@@ -356,16 +356,24 @@ test('Orthanc REST traffic captured in a private namespace decodes like tshark, 
     ns.exec('curl', ['-s', '-o', '/dev/null', '-o', '/dev/null', '-o', '/dev/null', '-u', 'wlweb:orthcanary55', `${base}/system`, `${base}/patients?expand`, `${base}/statistics`]);
     ns.exec('curl', ['-s', '-o', '/dev/null', '-u', 'wlweb:orthcanary55', '-d', 'user=wlweb&password=formsecret99', `${base}/tools/find`]);
     ns.exec('curl', ['-s', '-o', '/dev/null', `${base}/system?password=querysecret42`]);
+    // Orthanc's built-in WADO-URI endpoint (DICOMweb's oldest form).
+    ns.exec('curl', ['-s', '-o', '/dev/null', '-u', 'wlweb:orthcanary55',
+      `${base}/wado?requestType=WADO&studyUID=1.2.826.0.1.3680043.8.498.1&seriesUID=1.2.826.0.1.3680043.8.498.2&objectUID=1.2.826.0.1.3680043.8.498.3`]);
     await stop();
 
     const want = tsharkHttp(pcap);
-    assert.equal(want.requests.length, 6, 'tshark sees six requests');
+    assert.equal(want.requests.length, 7, 'tshark sees seven requests');
     const run = await runCapture(pcap);
     const recs = recordsOf(run, 'http');
     assert.deepEqual(sorted(recs.map((r) => `${r.method} ${r.host}`)), sorted(want.requests));
     assert.deepEqual(sorted(recs.map((r) => String(r.status))), sorted(want.statuses));
-    assert.ok(recs.every((r) => r.api === 'orthanc'));
-    assert.deepEqual(sorted(recs.filter((r) => r.credentials).map((r) => String(r.credentials))), ['basic', 'basic', 'basic', 'basic', 'query-password']);
+    const wado = recs.filter((r) => r.path === '/wado');
+    assert.deepEqual(wado.map((r) => [r.api, r.dicomweb]), [['dicomweb', 'WADO']]);
+    assert.ok(recs.filter((r) => r.path !== '/wado').every((r) => r.api === 'orthanc'));
+    const wadoEdge = run.obs.edges.find((e) => e.protocol === 'dicomweb');
+    assert.deepEqual([wadoEdge?.phi, wadoEdge?.facts.http?.dicomweb], [true, ['WADO']]);
+    assert.ok(!run.dump.includes('1.2.826.0.1.3680043.8.498.1'), 'UIDs from the query are not kept');
+    assert.deepEqual(sorted(recs.filter((r) => r.credentials).map((r) => String(r.credentials))), ['basic', 'basic', 'basic', 'basic', 'basic', 'query-password']);
     const keepAlive = recs.filter((r) => r.path === '/system' || r.path === '/patients' || r.path === '/statistics');
     assert.ok(new Set(keepAlive.map((r) => r.conn)).size < keepAlive.length, 'several requests on one connection');
     const edge = run.obs.edges.find((e) => e.dport === httpPort && e.facts.http);
