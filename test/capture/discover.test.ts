@@ -71,6 +71,29 @@ describe('discover on the lab capture', () => {
     assert.equal([...ours.values()].reduce((a, b) => a + b, 0), 22);
   });
 
+  test('association outcomes (accepted, rejected, aborted) equal tshark decode', () => {
+    // Per TCP stream: the RQ names the AEs; an A-ABORT, A-ASSOCIATE-RJ or -AC decides the outcome.
+    const streams = new Map<string, { pair: string; types: Set<number> }>();
+    for (const line of tshark(['-r', LAB, '-Y', 'dicom', '-T', 'fields', '-e', 'tcp.stream', '-e', 'dicom.pdu.type', '-e', 'dicom.assoc.ae.calling', '-e', 'dicom.assoc.ae.called']).split('\n')) {
+      if (!line) continue;
+      const [stream, types, calling, called] = line.split('\t');
+      const s = streams.get(stream) ?? { pair: '', types: new Set<number>() };
+      for (const t of types.split(',')) s.types.add(Number(t));
+      if (types.split(',').includes('0x01')) s.pair = `${calling.split(',')[0].trim()}>${called.split(',')[0].trim()}`;
+      streams.set(stream, s);
+    }
+    const theirs = new Map<string, number>();
+    for (const s of streams.values()) {
+      const outcome = s.types.has(7) ? 'aborted' : s.types.has(3) ? 'rejected' : s.types.has(2) ? 'accepted' : 'unknown';
+      const k = `${s.pair} ${outcome}`;
+      theirs.set(k, (theirs.get(k) ?? 0) + 1);
+    }
+    const ours = new Map<string, number>();
+    for (const e of edges) for (const p of e.facts.dicom?.aePairs ?? []) ours.set(`${p.calling}>${p.called} ${p.outcome}`, (ours.get(`${p.calling}>${p.called} ${p.outcome}`) ?? 0) + p.count);
+    assert.deepEqual(new Map([...ours].sort()), new Map([...theirs].sort()));
+    assert.equal(theirs.get('ROGUE>ORTHANC aborted'), 1);
+  });
+
   test('HL7 message types equal tshark decode', () => {
     const theirs = new Map<string, number>();
     for (const line of tshark(['-r', LAB, '-d', 'tcp.port==2575,hl7', '-Y', 'hl7', '-T', 'fields', '-e', 'hl7.message.type', '-e', 'hl7.event.type']).split('\n')) {
