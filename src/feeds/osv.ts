@@ -4,7 +4,7 @@
  * and explicit version lists. GIT ranges name commits, which no asset
  * reports, so they are kept as a note only.
  */
-import { bestCvss } from './cvss.ts';
+import { bestCvss, cvss3BaseScore } from './cvss.ts';
 import { arr, obj, str, strs, type Obj } from './json.ts';
 import { ecosystemType, parsePurl } from './purl.ts';
 import { normaliseName, type AffectedProduct, type Cvss, type ParsedFeed } from './types.ts';
@@ -14,13 +14,15 @@ export function isOsv(doc: Obj): boolean {
   return typeof doc.id === 'string' && (Array.isArray(doc.affected) || typeof doc.modified === 'string') && !doc.document && !doc.descriptions;
 }
 
-/** A CVSS vector without a score: the score is not computed here, only the version noted. */
+/** OSV gives a CVSS vector (or a bare number); v3 vectors are scored, others kept only when numeric. */
 function osvSeverity(list: unknown): Cvss[] {
   return arr(list).map(obj).flatMap((s) => {
     const t = str(s?.type) ?? '';
     const score = str(s?.score) ?? '';
     const n = Number(score);
     if (Number.isFinite(n) && score.trim() !== '') return [{ version: t.replace('CVSS_V', ''), score: n }];
+    const v3 = cvss3BaseScore(score);
+    if (v3 !== undefined) return [{ version: score.slice(5, 8), score: v3, vector: score }];
     return [];
   });
 }

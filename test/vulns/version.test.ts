@@ -128,3 +128,19 @@ describe('purl', () => {
     assert.equal(ecosystemType('PyPI'), 'pypi');
   });
 });
+
+describe('CVSS v3 base score from a vector (OSV gives only vectors)', () => {
+  it('matches the scores NVD publishes for these vectors', async () => {
+    const { cvss3BaseScore } = await import('../../src/feeds/cvss.ts');
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'), 9.8);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H'), 8.8);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H'), 10);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H'), 7.5);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H'), 8.1);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:L/AC:H/PR:L/UI:N/S:U/C:H/I:N/A:N'), 4.7);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:L/A:N'), 5.3);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N'), 0);
+    assert.equal(cvss3BaseScore('CVSS:2.0/AV:N'), undefined);
+    assert.equal(cvss3BaseScore('CVSS:3.1/AV:X/AC:L'), undefined);
+  });
+});

@@ -144,6 +144,8 @@ export async function runVulns(o: VulnOptions): Promise<VulnReport> {
       if (!k) severity = bump(severity, -1);
     }
     if (asset.phi) { priority += 1.5; factors.push('handles PHI'); }
+    // A match backed only by a guess (a vendor-only fingerprint, a product without version) is listed, but lower.
+    if (ms.every((m) => m.identity.confidence === 'low')) { priority -= 1; factors.push('identity confidence low'); }
     priority += CRIT_WEIGHT[asset.criticality];
     factors.push(`criticality ${asset.criticality}`);
     const fixedList = affected.map((m) => m.entry.fixed).filter((x): x is string => !!x).sort(compareVersions);
