@@ -36,6 +36,11 @@ function hospitalCopy(dir: string): string {
     '    vendor: Softneta',
     '    product: MedDream PACS',
     '    version: 7.2.9.820',
+    '  - name: orthanc-research',
+    '    kind: pacs',
+    '    address: 10.20.20.79',
+    '    vendor: Orthanc',
+    '    product: Orthanc',
     '  - name: def-box',
     '    kind: other',
     '    address: 10.99.0.77',
@@ -62,7 +67,12 @@ describe('matching the sample hospital against real advisories', () => {
     assert.equal(r.skipped.length, 2);
     const modelPath = hospitalCopy(dir);
     const { model } = openModel(modelPath);
-    report = await runVulns({ model, modelPath, db });
+    // What the probe stores after reading Orthanc's /system (see src/checks/probe/findings.ts).
+    const probeFindings = [{
+      id: 'probe:orthanc-research:8042:probe.http.unauthenticated-api', rule: 'probe.http.unauthenticated-api', title: 'REST API answers without authentication',
+      severity: 'high' as const, source: 'probe', subject: 'orthanc-research', evidence: { address: '10.20.20.79', port: 8042, route: '/system', orthanc: { version: '1.5.7', apiVersion: 4 } }, references: [],
+    }];
+    report = await runVulns({ model, modelPath, db, probeFindings });
   });
   after(async () => {
     await db.close();
@@ -72,7 +82,7 @@ describe('matching the sample hospital against real advisories', () => {
   it('Orthanc 1.10.1 matches CVE-2023-33466 (< 1.12.0) but not CVE-2025-0896 (< 1.5.8)', () => {
     assert.ok(rows('pacs-main').includes('CVE-2023-33466'));
     assert.ok(!rows('pacs-main').includes('CVE-2025-0896'));
-    assert.ok(!report.vulns.some((v) => v.vuln === 'CVE-2025-0896'));
+    assert.deepEqual(report.vulns.filter((v) => v.vuln === 'CVE-2025-0896').map((v) => v.asset), ['orthanc-research'], 'only the 1.5.7 one');
     const v = report.vulns.find((x) => x.asset === 'pacs-main' && x.vuln === 'CVE-2023-33466')!;
     assert.equal(v.fixed, '1.12.0');
     assert.ok(v.why.some((w) => w.includes('< 1.12.0') && w.includes('model-cpe') && w.includes('assets.yaml')));
@@ -112,6 +122,17 @@ describe('matching the sample hospital against real advisories', () => {
     assert.equal(v.cvss, 9.8);
     assert.ok(v.remediation.some((r) => r.startsWith('vendor_fix') && r.includes('7.2.9.820')));
     assert.ok(v.advisories.some((a) => a.document === 'ICSMA-23-248-01'));
+  });
+
+  it('a probe-reported Orthanc version backs a match the version-less model entry cannot', () => {
+    assert.deepEqual(rows('orthanc-research'), ['CVE-2023-33466', 'CVE-2025-0896']);
+    const v = report.vulns.find((x) => x.asset === 'orthanc-research' && x.vuln === 'CVE-2025-0896')!;
+    assert.deepEqual(v.identities, ['Orthanc 1.5.7 [probe, high]']);
+    assert.match(v.why[0], /Orthanc \/system on 10\.20\.20\.79 .* < 1\.5\.8/);
+    // CVSS 9.8 is critical; no conduit reaches this unlisted server from a foothold, so one level lower.
+    assert.equal(v.cvss, 9.8);
+    assert.ok(v.factors.includes('not reachable from any user/DMZ/partner foothold in the model'));
+    assert.equal(v.severity, 'high');
   });
 
   it('a CSAF VEX "fixed" status suppresses its CVE for that product version', () => {
