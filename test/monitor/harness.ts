@@ -1,0 +1,106 @@
+/** Shared by the monitor tests and the bench: the monitor CLI as a child process, export datagrams, a NetFlow v5 generator. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PcapUdpWalker } from '../../src/sources/netflow/index.ts';
+import { looksLikeExport } from '../../src/sources/netflow/sniff.ts';
+import { REPO } from '../helpers/corpus.ts';
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface MonitorChild {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+export function startMonitor(args: string[], env: Record<string, string> = {}): MonitorChild {
+  const proc = spawn(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), 'monitor', ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+  proc.stderr!.on('data', (c: Buffer) => { err += c.toString(); });
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { proc, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Waits until the monitor logs "monitor started"; returns the logged ports. */
+export async function started(m: MonitorChild, ms = 30_000): Promise<{ netflow?: number; health?: number }> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const line = m.stderr().split('\n').find((l) => l.includes('"monitor started"'));
+    if (line) {
+      const j = JSON.parse(line) as { netflow?: number; health?: number };
+      return { netflow: j.netflow, health: j.health };
+    }
+    if (m.proc.exitCode !== null || Date.now() > end) throw new Error(`monitor did not start:\n${m.stderr().slice(-2000)}`);
+    await sleep(50);
+  }
+}
+
+export async function metric(healthPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : NaN;
+}
+
+/** The UDP payloads of a pcap of export traffic, in order. */
+export function exportDatagrams(pcapPath: string): Buffer[] {
+  const out: Buffer[] = [];
+  const w = new PcapUdpWalker((d) => {
+    if (looksLikeExport(d.payload)) out.push(Buffer.from(d.payload));
+  });
+  w.push(readFileSync(pcapPath));
+  w.end();
+  return out;
+}
+
+export async function udpSender(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  return s;
+}
+
+export function send(s: Socket, d: Uint8Array, port: number): Promise<void> {
+  return new Promise((res, rej) => s.send(d, port, '127.0.0.1', (e) => (e ? rej(e) : res())));
+}
+
+/**
+ * NetFlow v5 datagrams of `perDatagram` records each, over `flows` distinct
+ * flows (10.<a>.<b>.<c> -> 10.20.20.10:104/tcp and friends); every record has
+ * packets = 1 and bytes = 100 so that totals are easy to check.
+ */
+export function v5Datagrams(count: number, perDatagram = 30, flows = 1000, start = Date.now()): Buffer[] {
+  const out: Buffer[] = [];
+  let seq = 0;
+  for (let d = 0; d < count; d++) {
+    const b = Buffer.alloc(24 + perDatagram * 48);
+    b.writeUInt16BE(5, 0);
+    b.writeUInt16BE(perDatagram, 2);
+    b.writeUInt32BE(100_000, 4);
+    b.writeUInt32BE(Math.floor(start / 1000), 8);
+    b.writeUInt32BE((start % 1000) * 1e6, 12);
+    b.writeUInt32BE(seq, 16);
+    seq += perDatagram;
+    for (let i = 0; i < perDatagram; i++) {
+      const o = 24 + i * 48;
+      const f = (d * perDatagram + i) % flows;
+      b.writeUInt32BE(((10 << 24) | (40 << 16) | ((f >> 8) << 8) | (f & 255)) >>> 0, o);
+      b.writeUInt32BE(((10 << 24) | (20 << 16) | (20 << 8) | 10) >>> 0, o + 4);
+      b.writeUInt32BE(1, o + 16);
+      b.writeUInt32BE(100, o + 20);
+      b.writeUInt32BE(99_000, o + 24);
+      b.writeUInt32BE(99_500, o + 28);
+      b.writeUInt16BE(40_000 + (f % 20_000), o + 32);
+      b.writeUInt16BE(104, o + 34);
+      b[o + 37] = 0x1b;
+      b[o + 38] = 6;
+    }
+    out.push(b);
+  }
+  return out;
+}
