@@ -113,6 +113,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       res.end(method === 'HEAD' ? undefined : files.get(path));
       return;
     }
+    // Browsers ask for it on every page; an empty answer keeps their consoles clean.
+    if (path === '/favicon.ico') { res.writeHead(204); res.end(); return; }
     if (!path.startsWith('/api/')) { send(res, 404, { error: 'not found' }); return; }
 
     const changing = method !== 'GET' && method !== 'HEAD';
