@@ -114,3 +114,16 @@ test('the summary counts every edge exactly once', () => {
   assert.equal(s.allowed + s.intraZone + s.violations, s.edges);
   assert.equal(s.violations, r.verdicts.filter((v) => v.verdict === 'violation').length);
 });
+
+test('a zone-wide conduit used by few of the zone\'s assets is reported as broader than observed', () => {
+  const m = hospitalModel();
+  for (let i = 20; i < 25; i++) {
+    m.assets.push({ ...m.assets[0], name: `cr-room-${i}`, addresses: [`10.20.10.${i}`], aeTitles: [`CR_${i}`] });
+  }
+  const r = runCheck(m, hospitalEdges(), { now: NOW });
+  const f = r.findings.find((x) => x.subject === 'modalities-to-pacs:zone')!;
+  assert.equal(f.rule, 'check.conduit-broad');
+  assert.deepEqual(f.evidence.usedBy, ['ct-scanner-01', 'mr-scanner-01', 'us-cart-03']);
+  assert.equal(f.evidence.zoneAssets, 8);
+  assert.ok(!runCheck(hospitalModel(), hospitalEdges(), { now: NOW }).findings.some((x) => x.subject === 'modalities-to-pacs:zone'));
+});

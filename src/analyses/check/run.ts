@@ -121,13 +121,30 @@ function edgeFindings(e: FlowEdge, i: number, ev: Evaluation, p: CompiledPolicy,
 function reverseFindings(p: CompiledPolicy, ev: Evaluation, now: number, edges: readonly FlowEdge[], out: Finding[]): number {
   let unused = 0;
   const observedPorts = new Map<number, Set<string>>();
+  // Zone-wide conduit ends: which member assets actually used them.
+  const zoneUsers = new Map<number, Set<string>>();
+  const zoneEnd = (node: number) => node >= 0 && node < p.assetBase;
   for (let i = 0; i < edges.length; i++) {
     const c = ev.conduit[i];
-    if (ev.verdict[i] !== VERDICT.ALLOWED || !p.conduits[c].broad) continue;
-    let s = observedPorts.get(c);
-    if (!s) observedPorts.set(c, (s = new Set()));
-    s.add(`${edges[i].transport}/${edges[i].dport}`);
+    if (ev.verdict[i] !== VERDICT.ALLOWED) continue;
+    const cc = p.conduits[c];
+    if (cc.broad) {
+      let s = observedPorts.get(c);
+      if (!s) observedPorts.set(c, (s = new Set()));
+      s.add(`${edges[i].transport}/${edges[i].dport}`);
+    }
+    if (zoneEnd(cc.from) || zoneEnd(cc.to)) {
+      let u = zoneUsers.get(c);
+      if (!u) zoneUsers.set(c, (u = new Set()));
+      if (zoneEnd(cc.from)) u.add(edges[i].src);
+      if (zoneEnd(cc.to)) u.add(edges[i].dst);
+    }
   }
+  const membersOf = new Map<number, string[]>();
+  p.assets.forEach((a, i) => {
+    const z = p.addresses.assetZone[i];
+    if (z >= 0) (membersOf.get(z) ?? membersOf.set(z, []).get(z)!).push(a.name);
+  });
   for (const cc of p.conduits) {
     const c = cc.conduit;
     const used = ev.used[cc.index];
@@ -149,6 +166,17 @@ function reverseFindings(p: CompiledPolicy, ev: Evaluation, now: number, edges: 
         `Conduit ${c.id} (${ends}) allows ${cc.services.some((s) => s.ranges.length === 0) ? 'any port' : 'port ranges'}; observed ${seen.length ? seen.join(', ') : 'nothing'}`,
         used ? 'medium' : 'low', { conduit: c.id, observedServices: seen, flowsAllowed: used },
         { location: loc, fix: seen.length ? `narrow it to ${seen.join(', ')}` : 'narrow it to the exact services needed' }));
+    }
+    // A zone end whose traffic comes from a few of its many assets is broader than what flows.
+    const users = zoneUsers.get(cc.index);
+    const zoneNode = zoneEnd(cc.from) ? cc.from : cc.to;
+    const members = membersOf.get(zoneNode) ?? [];
+    if (users && members.length >= 4 && users.size * 2 <= members.length) {
+      const names = [...users].map((a) => { const pl = p.addresses.place(a); return pl.asset >= 0 ? p.assets[pl.asset].name : a; }).sort();
+      out.push(finding('check.conduit-broad', `${c.id}:zone`,
+        `Conduit ${c.id} opens zone ${p.zones[zoneNode].name} (${members.length} assets); only ${names.join(', ')} used it`,
+        'low', { conduit: c.id, zone: p.zones[zoneNode].name, zoneAssets: members.length, usedBy: names, flowsAllowed: used },
+        { location: loc, fix: `name the asset(s) instead of the zone: ${names.join(', ')}` }));
     }
   }
   return unused;
