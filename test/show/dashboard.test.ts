@@ -97,21 +97,21 @@ describe('wardline serve: the dashboard in a real browser', () => {
     assert.equal(await page.locator('#f-count').innerText(), `${all} finding(s)`);
     await page.selectOption('#f-severity', 'critical');
     const crit = checkJson.findings.filter((f) => f.severity === 'critical').length;
-    await page.waitForFunction((n) => document.getElementById('f-count')?.textContent === `${n} finding(s)`, crit);
+    await page.waitForFunction(`document.getElementById('f-count')?.textContent === '${crit} finding(s)'`);
     const sevs = await page.locator('#findings-table tbody tr td:first-child').allInnerTexts();
     assert.equal(sevs.length, crit);
     assert.ok(sevs.every((s) => s === 'critical'), sevs.join(','));
     await page.selectOption('#f-severity', '');
     await page.selectOption('#f-rule', 'check.conduit-unused');
     const unused = checkJson.findings.filter((f) => f.rule === 'check.conduit-unused').length;
-    await page.waitForFunction((n) => document.getElementById('f-count')?.textContent === `${n} finding(s)`, unused);
+    await page.waitForFunction(`document.getElementById('f-count')?.textContent === '${unused} finding(s)'`);
     await page.locator('#findings-table tbody tr').first().click();
     assert.match(await page.locator('#finding-detail').innerText(), /conduit-unused[\s\S]*IEC 62443-3-3/);
 
     // Assets with their facts; blast radius before/after the proposal.
     await page.click('nav button[data-tab="assets"]');
     await page.fill('#a-text', 'pacs-main');
-    await page.waitForFunction(() => /^[1-9]\d* asset/.test(document.getElementById('a-count')?.textContent ?? ''));
+    await page.waitForFunction(`/^[1-9]\\d* asset/.test(document.getElementById('a-count')?.textContent ?? '')`);
     assert.match(await page.locator('#assets-table tbody').innerText(), /PACS_MAIN|pacs-main/);
     await page.click('nav button[data-tab="blast"]');
     await page.click('#blast-form button[type="submit"]');
