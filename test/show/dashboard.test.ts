@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { wardline } from '../helpers/cli.ts';
 import { artifactDir, launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { freePort } from '../helpers/postgres.ts';
@@ -11,6 +12,17 @@ import { login, startServe, type ServeProcess } from './server-process.ts';
 
 const ADMIN_PW = 'correct horse battery staple 1';
 const VIEWER_PW = 'viewer password for tests 2';
+
+/** Polls a locator's text (the page's CSP forbids the string evaluation waitForFunction would need). */
+async function waitText(loc: Locator, ok: (t: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await loc.innerText();
+    if (ok(t)) return t;
+    if (Date.now() > end) throw new Error(`text never matched: '${t}'`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function hash(pw: string): string {
   const r = wardline(['serve', '--hash-password'], { input: pw });
@@ -97,21 +109,21 @@ describe('wardline serve: the dashboard in a real browser', () => {
     assert.equal(await page.locator('#f-count').innerText(), `${all} finding(s)`);
     await page.selectOption('#f-severity', 'critical');
     const crit = checkJson.findings.filter((f) => f.severity === 'critical').length;
-    await page.waitForFunction(`document.getElementById('f-count')?.textContent === '${crit} finding(s)'`);
+    await waitText(page.locator('#f-count'), (t) => t === `${crit} finding(s)`);
     const sevs = await page.locator('#findings-table tbody tr td:first-child').allInnerTexts();
     assert.equal(sevs.length, crit);
     assert.ok(sevs.every((s) => s === 'critical'), sevs.join(','));
     await page.selectOption('#f-severity', '');
     await page.selectOption('#f-rule', 'check.conduit-unused');
     const unused = checkJson.findings.filter((f) => f.rule === 'check.conduit-unused').length;
-    await page.waitForFunction(`document.getElementById('f-count')?.textContent === '${unused} finding(s)'`);
+    await waitText(page.locator('#f-count'), (t) => t === `${unused} finding(s)`);
     await page.locator('#findings-table tbody tr').first().click();
     assert.match(await page.locator('#finding-detail').innerText(), /conduit-unused[\s\S]*IEC 62443-3-3/);
 
     // Assets with their facts; blast radius before/after the proposal.
     await page.click('nav button[data-tab="assets"]');
     await page.fill('#a-text', 'pacs-main');
-    await page.waitForFunction(`/^[1-9]\\d* asset/.test(document.getElementById('a-count')?.textContent ?? '')`);
+    await waitText(page.locator('#a-count'), (t) => /^[1-9]\d* asset/.test(t));
     assert.match(await page.locator('#assets-table tbody').innerText(), /PACS_MAIN|pacs-main/);
     await page.click('nav button[data-tab="blast"]');
     await page.click('#blast-form button[type="submit"]');
