@@ -255,6 +255,13 @@ function viewEdge(id: number, key: string, e: FlowEdge, src: number, dst: number
   };
 }
 
+/** "CVE-2023-33466" for a vulnerability, the lifecycle rule ("orthanc-pre-1.12") for an end-of-life finding. */
+function vulnId(f: Finding): string {
+  if (typeof f.evidence.vuln === 'string') return f.evidence.vuln;
+  if (typeof f.evidence.rule === 'string') return f.evidence.rule;
+  return f.id.split(':').at(-1) ?? f.id;
+}
+
 function softwareText(h: HostFacts | undefined): string[] {
   if (!h) return [];
   return h.software.map((s) => `${[s.vendor, s.product, s.version].filter(Boolean).join(' ')} (${s.source}, ${s.confidence})`);
@@ -272,7 +279,7 @@ function inventory(model: SiteModel | undefined, placer: ModelPlacer | undefined
   const covered = new Set<string>();
   const finish = (row: AssetRow, subjects: string[]) => {
     const fs = subjects.flatMap((s) => bySubject.get(s) ?? []);
-    row.vulnerabilities = fs.filter((f) => f.source === 'vulns').map((f) => ({ id: String(f.evidence.cve ?? f.evidence.id ?? f.id), title: f.title, severity: f.severity }));
+    row.vulnerabilities = fs.filter((f) => f.source === 'vulns').map((f) => ({ id: vulnId(f), title: f.title, severity: f.severity }));
     row.openFindings = fs.filter((f) => f.status === 'open').length;
     if (fs.some((f) => f.rule.includes('exposed'))) row.exposed = true;
     rows.push(row);
