@@ -109,7 +109,10 @@ before(async () => {
     if (transport === 'udp') topo.background(hostName(addr), 'socat', `UDP-RECVFROM:${port},bind=${addr},fork`, 'SYSTEM:cat');
     else topo.background(hostName(addr), 'socat', `TCP-LISTEN:${port},bind=${addr},reuseaddr,fork`, 'SYSTEM:true');
   }
-  await new Promise((r) => setTimeout(r, 800));
+  await topo.waitListening([...listeners].map((l) => {
+    const [addr, transport, port] = l.split('|');
+    return { host: hostName(addr), port: Number(port), udp: transport === 'udp' };
+  }));
 });
 
 after(() => {

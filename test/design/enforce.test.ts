@@ -99,7 +99,7 @@ async function assertPolicy(label: string): Promise<void> {
   assert.equal(kiosk, false, `${label}: kiosk DICOM association to PACS must fail`);
 }
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-design-'));
   topo.build();
   for (const [host, ports] of Object.entries(LISTEN)) {
@@ -107,7 +107,10 @@ before(() => {
   }
   topo.background('dns', 'socat', `UDP-RECVFROM:53,bind=${addr('dns')},fork`, 'SYSTEM:cat');
   topo.background('pacs', 'storescp', '-dhl', '-aet', 'PACS_MAIN', '--fork', '-od', dir, '104');
-  execFileSync('sleep', ['0.7']);
+  await topo.waitListening([
+    ...Object.entries(LISTEN).flatMap(([host, ports]) => ports.map((port) => ({ host, port }))),
+    { host: 'dns', port: 53, udp: true }, { host: 'pacs', port: 104 },
+  ]);
 });
 
 after(() => {

@@ -89,6 +89,26 @@ export class Topology {
     return c;
   }
 
+  /**
+   * Waits until every listed port listens in its host namespace: a loaded
+   * machine may take seconds to start dozens of listeners, and a probe sent
+   * before that would blame the firewall for a missing listener.
+   */
+  async waitListening(want: Array<{ host: string; port: number; udp?: boolean }>, timeoutMs = 20000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let missing = want;
+    while (missing.length) {
+      const byHost = new Map<string, string>();
+      for (const w of missing) {
+        if (!byHost.has(w.host)) byHost.set(w.host, this.exec(this.nsName(w.host), 'ss', '-Hlntu'));
+      }
+      missing = missing.filter((w) => !new RegExp(`^${w.udp ? 'udp' : 'tcp'}\\s.*:${w.port}\\s`, 'm').test(byHost.get(w.host)!));
+      if (!missing.length) return;
+      if (Date.now() > deadline) throw new Error(`listeners not up: ${missing.map((m) => `${m.host}:${m.port}`).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
   /** Runs a command in a host namespace; resolves with its exit code (never rejects). */
   run(host: string, cmd: string, args: string[], input?: string, timeoutMs = 8000): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve) => {
