@@ -33,6 +33,7 @@ export interface MonitorOptions {
   nats?: NatsConnection;
   queue?: string;
   ackWaitMs?: number;
+  replicas?: number;
   healthPort?: number;
   healthHost?: string;
   onWindow?(r: WindowOutcome): void;
@@ -60,7 +61,7 @@ export class MonitorService {
     const o = this.#o;
     await this.inputs.start({ netflowPort: o.netflowPort, netflowHost: o.netflowHost, templateTimeoutMs: o.templateTimeoutMs, zeekDirs: o.zeekDirs, pcap: o.pcap });
     if (o.nats) {
-      this.#consumer = await runConsumer(o.nats, this.engine, { durable: o.queue ?? 'workers', ackWaitMs: o.ackWaitMs ?? 30_000, log: o.log });
+      this.#consumer = await runConsumer(o.nats, this.engine, { durable: o.queue ?? 'workers', ackWaitMs: o.ackWaitMs ?? 30_000, log: o.log, replicas: o.replicas });
     }
     if (o.healthPort !== undefined) {
       this.#health = await startHealthServer(o.healthPort, {

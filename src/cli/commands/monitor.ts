@@ -6,7 +6,7 @@ import { MonitorService } from '../../monitor/service.ts';
 import { connectNats } from '../../monitor/scale/nats.ts';
 import { openModel } from '../../model/open.ts';
 import { createSinks } from '../../outputs/siem/index.ts';
-import { openStore } from '../../store/open.ts';
+import { openStoreShared } from '../../monitor/open-store.ts';
 import { EXIT, type Command } from '../command.ts';
 
 export const command: Command = {
@@ -57,6 +57,7 @@ export const command: Command = {
     'resolve-after': { type: 'string', value: 'DURATION', description: 'resolve an alert unseen this long (default 5m)' },
     'template-timeout': { type: 'string', value: 'DURATION', description: 'drop NetFlow v9/IPFIX templates not refreshed this long (default 30m)' },
     'ack-wait': { type: 'string', value: 'DURATION', description: 'JetStream redelivery delay for unacknowledged batches (default 30s)' },
+    replicas: { type: 'string', value: 'N', description: 'JetStream stream replicas if the workers create the stream (default 1)' },
     duration: { type: 'string', value: 'DURATION', description: 'stop after this long (default: run until signalled)' },
     'no-learn': { type: 'boolean', description: 'alert on everything new, even in the first window over an empty store' },
   },
@@ -83,7 +84,7 @@ export const command: Command = {
       model = m.model;
     }
     const log = createLogger({ quiet: ctx.out.quiet });
-    const db = await openStore(str(o.db));
+    const db = await openStoreShared(str(o.db));
     const nats = natsUrl ? await connectNats(natsUrl, `wardline-monitor-${process.pid}`) : undefined;
     const svc = new MonitorService({
       db, model, sinks, log, site: str(o.site), windowMs, netflowPort, netflowHost: str(o.listen), zeekDirs,
@@ -91,7 +92,7 @@ export const command: Command = {
       resolveAfterMs: o['resolve-after'] !== undefined ? parseDuration(o['resolve-after'], '--resolve-after') : undefined,
       templateTimeoutMs: o['template-timeout'] !== undefined ? parseDuration(o['template-timeout'], '--template-timeout') : undefined,
       ackWaitMs: o['ack-wait'] !== undefined ? parseDuration(o['ack-wait'], '--ack-wait') : undefined,
-      healthPort, learnFirstWindow: o['no-learn'] !== true,
+      replicas: o.replicas !== undefined ? Number(o.replicas) : undefined, healthPort, learnFirstWindow: o['no-learn'] !== true,
     });
     try {
       await svc.start();
