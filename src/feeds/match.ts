@@ -7,7 +7,7 @@
 import type { Db } from '../store/db.ts';
 import { cpeAdmits, parseCpe, type Cpe } from './cpe.ts';
 import type { SoftwareIdentity } from './identity.ts';
-import { productRows } from './store.ts';
+import { productRows, productRowsMany } from './store.ts';
 import type { AffectedProduct } from './types.ts';
 import { describeRange, inRange } from './version.ts';
 
@@ -19,10 +19,20 @@ export interface IndexRow {
 /** Affected products by product key; the store's index or an in-memory map. */
 export interface AdvisoryIndex {
   lookup(product: string): Promise<IndexRow[]>;
+  /** Optional: fetch many keys at once before the lookups (the store batches them). */
+  prefetch?(products: readonly string[]): Promise<void>;
 }
 
 export function dbIndex(db: Db): AdvisoryIndex {
-  return { lookup: (product) => productRows(db, product) };
+  let cache: Map<string, IndexRow[]> | undefined;
+  return {
+    async prefetch(products) {
+      cache = await productRowsMany(db, products);
+    },
+    async lookup(product) {
+      return cache ? cache.get(product) ?? [] : productRows(db, product);
+    },
+  };
 }
 
 export function memoryIndex(rows: Iterable<IndexRow>): AdvisoryIndex {
@@ -102,6 +112,7 @@ export async function matchIdentities(identities: readonly SoftwareIdentity[], i
     const list = byProduct.get(id.product);
     if (list) list.push(id); else byProduct.set(id.product, [id]);
   }
+  await index.prefetch?.([...byProduct.keys()]);
   const out: Match[] = [];
   for (const [product, ids] of byProduct) {
     const rows = await index.lookup(product);

@@ -26,16 +26,18 @@ export async function saveAdvisory(db: Db, a: Advisory, now = Date.now()): Promi
   const { affected, ...rest } = a;
   const old = await db.get<{ modified: string | null }>('SELECT modified FROM advisories WHERE adv_key = ?', [a.key]);
   if (old?.modified && a.modified && Date.parse(old.modified) > Date.parse(a.modified)) return false;
-  await db.run('DELETE FROM advisory_products WHERE adv_key = ?', [a.key]);
+  if (old) await db.run('DELETE FROM advisory_products WHERE adv_key = ?', [a.key]);
   await db.run(
     `INSERT INTO advisories (adv_key, vuln_id, source, document, cvss, modified, file, imported_at, doc_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (adv_key) DO UPDATE SET vuln_id = excluded.vuln_id, source = excluded.source, document = excluded.document, cvss = excluded.cvss,
        modified = excluded.modified, file = excluded.file, imported_at = excluded.imported_at, doc_json = excluded.doc_json`,
     [a.key, a.id, a.source, a.document ?? null, a.cvss?.score ?? null, a.modified ?? null, a.file, now, JSON.stringify(rest)],
   );
-  for (const p of affected) {
-    await db.run('INSERT INTO advisory_products (adv_key, vendor, product, kind, status, entry_json) VALUES (?, ?, ?, ?, ?, ?)',
-      [a.key, p.vendor, p.product, p.kind, p.status, JSON.stringify(p)]);
+  // One multi-row INSERT per advisory (a few hundred rows at most per statement): far fewer round trips at NVD scale.
+  for (let i = 0; i < affected.length; i += 200) {
+    const chunk = affected.slice(i, i + 200);
+    await db.run(`INSERT INTO advisory_products (adv_key, vendor, product, kind, status, entry_json) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((p) => [a.key, p.vendor, p.product, p.kind, p.status, JSON.stringify(p)]));
   }
   return true;
 }
@@ -51,8 +53,23 @@ async function saveKev(db: Db, k: KevEntry): Promise<void> {
 
 /** Affected-product rows for one product key (any vendor), with their advisory keys. */
 export async function productRows(db: Db, product: string): Promise<Array<{ advKey: string; entry: AffectedProduct }>> {
-  const rows = await db.all<{ adv_key: string; entry_json: string }>('SELECT adv_key, entry_json FROM advisory_products WHERE product = ?', [product]);
-  return rows.map((r) => ({ advKey: r.adv_key, entry: JSON.parse(r.entry_json) as AffectedProduct }));
+  return (await productRowsMany(db, [product])).get(product) ?? [];
+}
+
+/** The same for many product keys, a few hundred per query, through the (product, vendor) index. */
+export async function productRowsMany(db: Db, products: readonly string[]): Promise<Map<string, Array<{ advKey: string; entry: AffectedProduct }>>> {
+  const out = new Map<string, Array<{ advKey: string; entry: AffectedProduct }>>();
+  for (let i = 0; i < products.length; i += 400) {
+    const chunk = products.slice(i, i + 400);
+    const rows = await db.all<{ adv_key: string; product: string; entry_json: string }>(
+      `SELECT adv_key, product, entry_json FROM advisory_products WHERE product IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const r of rows) {
+      const list = out.get(r.product);
+      const row = { advKey: r.adv_key, entry: JSON.parse(r.entry_json) as AffectedProduct };
+      if (list) list.push(row); else out.set(r.product, [row]);
+    }
+  }
+  return out;
 }
 
 export async function loadAdvisory(db: Db, key: string): Promise<Omit<Advisory, 'affected'> | undefined> {
