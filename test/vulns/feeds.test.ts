@@ -78,6 +78,21 @@ describe('NVD, KEV and OSV parsing', () => {
     assert.equal(e.fixed, '1.12.0');
     assert.equal(p.advisories[0].cvss?.score, 8.8);
   });
+  it('an AND configuration keeps the platform as a note, not as a vulnerable product', () => {
+    const rec = {
+      id: 'CVE-2099-0002', descriptions: [{ lang: 'en', value: 'x' }], metrics: {},
+      configurations: [{ operator: 'AND', nodes: [
+        { operator: 'OR', negate: false, cpeMatch: [{ vulnerable: true, criteria: 'cpe:2.3:a:acme:viewer:*:*:*:*:*:*:*:*', versionStartIncluding: '2.0', versionEndIncluding: '2.4.1' }] },
+        { operator: 'OR', negate: false, cpeMatch: [{ vulnerable: false, criteria: 'cpe:2.3:o:microsoft:windows_7:-:*:*:*:*:*:*:*' }] },
+      ] }],
+    };
+    const a = parseFeedText(JSON.stringify(rec), 'x').advisories[0];
+    assert.equal(a.affected.length, 1);
+    assert.equal(a.affected[0].product, 'viewer');
+    assert.deepEqual(a.affected[0].range, { startIncluding: '2.0', endIncluding: '2.4.1' });
+    assert.match(a.affected[0].note!, /only when running on cpe:2.3:o:microsoft:windows_7/);
+  });
+
   it('a paged NVD response yields every record', () => {
     const p = parseFeedText(readFileSync(join(REPO, 'test/fixtures/vulns/nvd-dcmtk-2022-page.json'), 'utf8'), 'x');
     assert.deepEqual(p.advisories.map((a) => a.id), ['CVE-2022-2119', 'CVE-2022-2120', 'CVE-2022-2121']);
