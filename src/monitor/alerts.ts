@@ -9,6 +9,7 @@ import type { Finding } from '../core/finding.ts';
 import type { Severity } from '../core/severity.ts';
 import { flowEndpoints, type AlertState, type SiemEvent } from '../outputs/siem/event.ts';
 import type { Db } from '../store/db.ts';
+import { Yielder } from './yield.ts';
 
 interface AlertRow {
   id: string;
@@ -30,11 +31,31 @@ export function alertEvent(kind: 'open' | 'resolved' | 'active', f: Pick<Finding
   };
 }
 
+/**
+ * Which alerts this process wrote recently: an alert still active is touched
+ * in the store at most every `touchEveryMs`, so a steady stream of the same
+ * violations costs no store writes (resolution works on the touched time,
+ * so resolve-after must exceed the touch interval).
+ */
+export class AlertMemo {
+  readonly touched = new Map<string, number>();
+  readonly touchEveryMs: number;
+
+  constructor(touchEveryMs: number) {
+    this.touchEveryMs = touchEveryMs;
+  }
+}
+
 /** Records sightings of findings; returns the events of alerts that opened (or re-opened after resolving). */
-export async function observeFindings(t: Db, findings: readonly Finding[], now: number, site = ''): Promise<SiemEvent[]> {
+export async function observeFindings(t: Db, findings: readonly Finding[], now: number, site = '', memo?: AlertMemo): Promise<SiemEvent[]> {
   const out: SiemEvent[] = [];
+  const y = new Yielder();
   for (const f of findings) {
     const id = site ? `${site}/${f.id}` : f.id;
+    const last = memo?.touched.get(id);
+    if (memo && last !== undefined && now - last < memo.touchEveryMs) continue;
+    memo?.touched.set(id, now);
+    await y.step();
     const ins = await t.run(
       `INSERT INTO monitor_alerts (id, rule, severity, subject, title, state, episode, first_seen, last_seen, sightings, site)
        VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, 1, ?) ON CONFLICT (id) DO NOTHING`,
@@ -59,7 +80,7 @@ export async function observeFindings(t: Db, findings: readonly Finding[], now: 
 }
 
 /** Resolves alerts not seen for `resolveAfterMs`; returns their events. */
-export async function resolveStale(t: Db, now: number, resolveAfterMs: number, site = ''): Promise<SiemEvent[]> {
+export async function resolveStale(t: Db, now: number, resolveAfterMs: number, site = '', memo?: AlertMemo): Promise<SiemEvent[]> {
   const rows = await t.all<AlertRow>(
     "SELECT id, rule, severity, subject, title, state, episode, first_seen, last_seen FROM monitor_alerts WHERE state <> 'resolved' AND last_seen < ? AND site = ?",
     [now - resolveAfterMs, site],
@@ -68,6 +89,7 @@ export async function resolveStale(t: Db, now: number, resolveAfterMs: number, s
   for (const r of rows) {
     const u = await t.run("UPDATE monitor_alerts SET state = 'resolved' WHERE id = ? AND state <> 'resolved' AND episode = ?", [r.id, Number(r.episode)]);
     if (u.changes !== 1) continue;
+    memo?.touched.delete(r.id);
     const fid = site && r.id.startsWith(`${site}/`) ? r.id.slice(site.length + 1) : r.id;
     out.push(alertEvent('resolved', { id: fid, rule: r.rule, severity: r.severity, title: `Resolved: ${r.title}`, subject: r.subject, evidence: { lastSeen: new Date(Number(r.last_seen)).toISOString(), openedAt: new Date(Number(r.episode)).toISOString() } }, Number(r.episode), now, site));
   }

@@ -12,12 +12,13 @@ import type { SiteModel } from '../model/types.ts';
 import { edgeKey, type FlowEdge, type HostFacts } from '../observations/types.ts';
 import type { SiemEvent, Sink } from '../outputs/siem/event.ts';
 import type { Db } from '../store/db.ts';
-import { alertCounts, observeFindings, resolveStale } from './alerts.ts';
+import { AlertMemo, alertCounts, observeFindings, resolveStale } from './alerts.ts';
 import { windowFindings } from './detect.ts';
 import { storeEvent } from './event-store.ts';
 import type { Logger } from './log.ts';
 import { newMetrics, type MonitorMetrics } from './metrics.ts';
 import { Novelty } from './novelty.ts';
+import { Yielder } from './yield.ts';
 import { RateLimiter, type RateLimitOptions } from './ratelimit.ts';
 import { EdgeWindow } from './window.ts';
 
@@ -64,6 +65,7 @@ export class MonitorEngine {
   readonly #log: Logger | undefined;
   readonly #resolveAfter: number;
   readonly #limiter: RateLimiter;
+  readonly #memo: AlertMemo;
   readonly #novelty: Map<string, Novelty> = new Map();
   #learning: boolean | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -77,6 +79,7 @@ export class MonitorEngine {
     this.#site = o.site ?? '';
     this.#log = o.log;
     this.#resolveAfter = o.resolveAfterMs ?? 5 * 60_000;
+    this.#memo = new AlertMemo(Math.min(60_000, this.#resolveAfter / 3));
     this.#limiter = new RateLimiter(o.rateLimit ?? { burst: 50, perMinute: 120 });
     this.metrics = o.metrics ?? newMetrics();
     this.#learning = o.learnFirstWindow === false ? false : undefined;
@@ -136,9 +139,13 @@ export class MonitorEngine {
       const events: SiemEvent[] = [];
       // One-shot alerts (something new) are events without a lifecycle; their key is their subject.
       for (const f of newThings) events.push(oneShot(f, now, site));
-      events.push(...await observeFindings(t, findings, now, site));
-      events.push(...await resolveStale(t, now, this.#resolveAfter, site));
-      for (const ev of events) if (await storeEvent(t, ev)) committed.push(ev);
+      events.push(...await observeFindings(t, findings, now, site, this.#memo));
+      events.push(...await resolveStale(t, now, this.#resolveAfter, site, this.#memo));
+      const y = new Yielder();
+      for (const ev of events) {
+        await y.step();
+        if (await storeEvent(t, ev)) committed.push(ev);
+      }
     });
     if (learning && fresh) this.#learning = false;
     if (!fresh) return { edges: edges.length, findings: findings.length, events: [], fresh };
@@ -199,7 +206,9 @@ function oneShot(f: Finding, now: number, site: string): SiemEvent {
 
 /** Running per-site totals of every edge, so a restart or a redelivery can be checked against what was sent. */
 async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[]): Promise<void> {
+  const y = new Yielder();
   for (const e of edges) {
+    await y.step();
     const first = Number.isFinite(e.firstSeen) ? e.firstSeen : 0;
     const last = Number.isFinite(e.lastSeen) ? e.lastSeen : 0;
     await t.run(

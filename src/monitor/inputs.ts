@@ -5,7 +5,7 @@
  * feed one EdgeWindow.
  */
 import type { Readable } from 'node:stream';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { InputError } from '../core/errors.ts';
 import { NetflowCollector } from '../sources/netflow/index.ts';
 import type { Logger } from './log.ts';
@@ -101,7 +101,7 @@ export class LiveInputs {
     if (c) {
       this.#metrics.datagrams = c.decoder.stats.datagrams;
       const anomalies = c.decoder.anomalies.list().reduce((n, a) => n + a.count, 0);
-      this.#metrics.drops = anomalies + c.decoder.stats.missingTemplate;
+      this.#metrics.drops = anomalies + c.decoder.stats.missingTemplate + kernelDrops(c.port);
     }
     if (this.pcap) this.#metrics.packets = this.pcap.packets;
   }
@@ -122,4 +122,23 @@ export class LiveInputs {
     await this.#pcapDone;
     this.sync();
   }
+}
+
+/** Datagrams the kernel dropped on our socket (receive buffer full): the last column of /proc/net/udp{,6}; 0 where unavailable. */
+export function kernelDrops(port: number): number {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let n = 0;
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length > 12 && cols[1].endsWith(hex)) n += Number(cols[cols.length - 1]) || 0;
+    }
+  }
+  return n;
 }

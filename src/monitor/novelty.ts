@@ -14,6 +14,7 @@ import type { ModelIndex } from '../model/index.ts';
 import { edgeKey, type FlowEdge, type HostFacts } from '../observations/types.ts';
 import type { Db } from '../store/db.ts';
 import { isSiteAddress } from './detect.ts';
+import { Yielder } from './yield.ts';
 
 export type KnownKind = 'host' | 'ae-pair' | 'hl7-pair' | 'edge';
 
@@ -72,7 +73,9 @@ export class Novelty {
    */
   async record(t: Db, edges: readonly FlowEdge[], hosts: readonly HostFacts[], now: number, learning: boolean, plans: ChangePlan[]): Promise<Finding[]> {
     const fresh: Candidate[] = [];
+    const y = new Yielder();
     for (const c of this.#candidates(edges, hosts)) {
+      await y.step();
       const r = await t.run('INSERT INTO monitor_known (kind, subject, site, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT (kind, subject, site) DO NOTHING', [c.kind, c.subject, this.#site, now]);
       if (this.#memo.size >= MAX_MEMO) this.#memo.clear();
       this.#memo.add(`${c.kind}\0${c.subject}`);

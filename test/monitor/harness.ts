@@ -104,3 +104,29 @@ export function v5Datagrams(count: number, perDatagram = 30, flows = 1000, start
   }
   return out;
 }
+
+/**
+ * Sends `datagrams` (cycled) to every port at `rate` records/s for `seconds`,
+ * pacing in 10 ms steps. Returns the records sent and the rate achieved.
+ */
+export async function flood(ports: number[], datagrams: Buffer[], perDatagram: number, rate: number, seconds: number): Promise<{ records: number; datagrams: number; rate: number }> {
+  const tx = await udpSender();
+  tx.setSendBufferSize(8 * 1024 * 1024);
+  const start = performance.now();
+  let sent = 0;
+  let i = 0;
+  for (;;) {
+    const elapsed = (performance.now() - start) / 1000;
+    if (elapsed >= seconds) break;
+    const due = Math.min(rate * elapsed, rate * seconds);
+    while (sent * perDatagram < due) {
+      const d = datagrams[i++ % datagrams.length];
+      for (const p of ports) await send(tx, d, p);
+      sent++;
+    }
+    await sleep(10);
+  }
+  const took = (performance.now() - start) / 1000;
+  tx.close();
+  return { records: sent * perDatagram, datagrams: sent, rate: (sent * perDatagram) / took };
+}

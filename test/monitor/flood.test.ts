@@ -1,0 +1,43 @@
+/**
+ * Flood: NetFlow v5 export at a fixed rate into the running monitor for
+ * WARDLINE_FLOOD_SECONDS (default 10; bench/monitor.ts runs 60 and finds the
+ * highest rate held). Every record sent must be received and folded: the
+ * monitor's counter equals the sender's, and no drops are reported.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { REPO } from '../helpers/corpus.ts';
+import { flood, metric, sleep, startMonitor, started, v5Datagrams } from './harness.ts';
+
+const TMP = mkdtempSync(join(tmpdir(), 'wl-monitor-flood-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+const SECONDS = Number(process.env.WARDLINE_FLOOD_SECONDS ?? 10);
+const RATE = Number(process.env.WARDLINE_FLOOD_RATE ?? 50_000);
+
+test(`flood: ${RATE} NetFlow records/s for ${SECONDS} s, records received == records sent`, { timeout: (SECONDS + 90) * 1000 }, async () => {
+  const m = startMonitor(['--model', join(REPO, 'examples', 'hospital'), '--netflow', '0', '--health', '0', '--window', '1s', '--db', join(TMP, 'flood.db')]);
+  try {
+    const { netflow, health } = await started(m);
+    const datagrams = v5Datagrams(2000, 30, 2000);
+    const r = await flood([netflow!], datagrams, 30, RATE, SECONDS);
+    let got = -1;
+    for (let i = 0, last = -2; i < 100; i++) {
+      got = await metric(health!, 'wardline_monitor_records_total');
+      if (got === r.records || got === last) break;
+      last = got;
+      await sleep(200);
+    }
+    // The rate held, for the report.
+    console.log(`flood: sent ${r.records} records in ${SECONDS} s (${Math.round(r.rate)} records/s); received ${got}`);
+    assert.equal(got, r.records, 'records received == records sent');
+    assert.equal(await metric(health!, 'wardline_monitor_drops_total'), 0);
+    assert.ok(r.rate >= RATE * 0.9, `the sender held the rate (${Math.round(r.rate)}/s)`);
+    m.proc.kill('SIGTERM');
+    assert.equal(await m.exited, 0);
+  } finally {
+    if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
+  }
+});
