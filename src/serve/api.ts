@@ -42,7 +42,7 @@ export function mapJson(c: CachedView, q: Query): unknown {
 export function edgeJson(c: CachedView, id: number): unknown {
   const e = c.view.edges[id];
   if (!e) return undefined;
-  const findings = c.view.findings.filter((f) => f.subject === e.key).map((f) => ({ ...f, compliance: complianceFor(f) }));
+  const findings = (c.findingsBySubject.get(e.key) ?? []).map((f) => ({ ...f, compliance: complianceFor(f) }));
   return { edge: e, from: c.view.nodes[e.src], to: c.view.nodes[e.dst], findings };
 }
 
@@ -63,8 +63,9 @@ export function findingsJson(c: CachedView, q: Query): unknown {
   const text = (q.get('q') ?? '').toLowerCase();
   const list = c.view.findings.filter((f) => (!sev.length || sev.includes(f.severity)) && (!proc || f.process === proc) && (!zone || f.zone === zone)
     && (!rule || f.rule === rule) && (!status || f.status === status) && (!text || f.title.toLowerCase().includes(text) || f.subject.toLowerCase().includes(text)));
-  const edgeByKey = new Map(c.view.edges.map((e) => [e.key, e.id]));
-  return paged(list.map((f) => ({ ...f, compliance: complianceFor(f), edge: edgeByKey.get(f.subject) })), q);
+  const { offset, size } = page(q);
+  const items = list.slice(offset, offset + size).map((f) => ({ ...f, compliance: complianceFor(f), edge: c.edgeIdByKey.get(f.subject) }));
+  return { total: list.length, page: offset / size, size, items };
 }
 
 export function assetsJson(c: CachedView, q: Query): unknown {

@@ -8,7 +8,7 @@
 import type { SiteModel } from '../model/types.ts';
 import { loadObservations } from '../observations/persist.ts';
 import type { FlowEdge } from '../observations/types.ts';
-import { buildSiteView, type SiteView } from '../outputs/report/site-view.ts';
+import { buildSiteView, type SiteView, type StoredFinding } from '../outputs/report/site-view.ts';
 import { summarise, type ReportSummary } from '../outputs/report/summary.ts';
 import { flowMapSvg } from '../outputs/report/svg.ts';
 import type { Db } from '../store/db.ts';
@@ -20,6 +20,9 @@ export interface CachedView {
   builtAt: number;
   fingerprint: string;
   maps: Map<string, string>;
+  /** Indexes for per-request lookups: edge id by key, findings by subject. */
+  edgeIdByKey: Map<string, number>;
+  findingsBySubject: Map<string, StoredFinding[]>;
 }
 
 export class ViewCache {
@@ -49,7 +52,16 @@ export class ViewCache {
   private async build(fp: string): Promise<CachedView> {
     const obs = await loadObservations(this.db);
     const view = await buildSiteView(this.db, { model: this.model, proposed: this.proposed, observations: obs });
-    return { view, summary: summarise(view), edges: obs.edges, builtAt: Date.now(), fingerprint: fp, maps: new Map() };
+    const findingsBySubject = new Map<string, StoredFinding[]>();
+    for (const f of view.findings) {
+      const l = findingsBySubject.get(f.subject);
+      if (l) l.push(f);
+      else findingsBySubject.set(f.subject, [f]);
+    }
+    return {
+      view, summary: summarise(view), edges: obs.edges, builtAt: Date.now(), fingerprint: fp, maps: new Map(),
+      edgeIdByKey: new Map(view.edges.map((e) => [e.key, e.id])), findingsBySubject,
+    };
   }
 
   /** The current view; rebuilt (once, shared by concurrent callers) when the store changed. */
