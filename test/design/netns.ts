@@ -112,13 +112,17 @@ export class Topology {
   /** Runs a command in a host namespace; resolves with its exit code (never rejects). */
   run(host: string, cmd: string, args: string[], input?: string, timeoutMs = 8000): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve) => {
-      const c = spawn('ip', ['netns', 'exec', this.nsName(host), cmd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-      c.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+      const c = spawn('ip', ['netns', 'exec', this.nsName(host), cmd, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
       let out = '';
-      c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      c.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+      c.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
       const t = setTimeout(() => c.kill('SIGKILL'), timeoutMs);
       c.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, stdout: out }); });
-      c.stdin.end(input ?? '');
+      if (c.stdin) {
+        // The probe may exit before reading its input (a refused connection): that is a result, not an error.
+        c.stdin.on('error', () => {});
+        c.stdin.end(input);
+      }
     });
   }
 
