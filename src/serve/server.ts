@@ -21,6 +21,7 @@ import { COOKIE_NAME, SessionStore, clearedCookie, parseCookies, sameToken, sess
 import { authenticate, type UserDirectory } from './users.ts';
 import { ViewCache } from './view-cache.ts';
 import { AlertFeed } from './alerts.ts';
+import { renderHtml } from '../outputs/report/html.ts';
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const STATIC: Record<string, { file: string; type: string; auth: boolean }> = {
@@ -111,6 +112,18 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       if (st.auth && !session) { res.writeHead(302, { Location: '/login' }); res.end(); return; }
       res.writeHead(200, { 'Content-Type': st.type });
       res.end(method === 'HEAD' ? undefined : files.get(path));
+      return;
+    }
+    if (path === '/report.html' && method === 'GET') {
+      if (!session) { res.writeHead(302, { Location: '/login' }); res.end(); return; }
+      const c = await cache.get();
+      await audit(o.db, { actor: session.user, action: 'report.download', outcome: 'ok', address, detail: { format: 'html' } });
+      // The report is static (no script) and styles itself inline: its own policy, stricter on everything else.
+      res.writeHead(200, {
+        'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'",
+        'Content-Disposition': `attachment; filename="wardline-report-${new Date(c.view.generatedAt).toISOString().slice(0, 10)}.html"`,
+      });
+      res.end(renderHtml(c.view));
       return;
     }
     // Browsers ask for it on every page; an empty answer keeps their consoles clean.

@@ -101,6 +101,12 @@ describe('wardline serve: the dashboard in a real browser', () => {
     assert.match(evidence, /check\.[a-z-]+/);
     assert.match(evidence, /HIPAA/);
     await page.screenshot({ path: join(artifactDir('show'), 'dashboard-map.png'), fullPage: true });
+    const allNodes = await map.locator('g.node').count();
+    await page.selectOption('#map-zone', 'imaging-servers');
+    await waitText(page.locator('#map'), (t) => !t.includes('billing-gateway'));
+    const zoneNodes = await page.locator('#map svg.flowmap g.node').count();
+    assert.ok(zoneNodes > 0 && zoneNodes < allNodes, `${zoneNodes} of ${allNodes}`);
+    assert.ok(await page.locator('#map svg.flowmap').getByText('pacs-main', { exact: false }).count() >= 1);
 
     // Findings, filtered by severity, then by rule.
     await page.click('nav button[data-tab="findings"]');
@@ -154,6 +160,18 @@ describe('wardline serve: the dashboard in a real browser', () => {
       await db.close();
       await ctx.close();
     }
+  });
+
+  it('the self-contained HTML report downloads from the dashboard (audited), not without a session', async () => {
+    const a = await login(srv.url, 'victor', VIEWER_PW);
+    const r = await fetch(`${srv.url}/report.html`, { headers: { Cookie: a.cookie! } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-disposition') ?? '', /^attachment; filename="wardline-report-\d{4}-\d{2}-\d{2}\.html"$/);
+    assert.match(r.headers.get('content-security-policy') ?? '', /^default-src 'none'/);
+    const html = await r.text();
+    assert.match(html, /Executive summary/);
+    assert.doesNotMatch(html, /<script/);
+    assert.equal((await fetch(`${srv.url}/report.html`, { redirect: 'manual' })).status, 302);
   });
 
   it('CSRF and roles: state changes need the session\'s token, same origin, and the admin role; changes are audited', async () => {

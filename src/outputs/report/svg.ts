@@ -49,9 +49,45 @@ export function flowMapSvg(view: Pick<SiteView, 'nodes' | 'edges'>, opts: MapOpt
     const keep = new Set(edges.flatMap((e) => [e.src, e.dst]));
     for (const id of inZone) keep.add(id);
     nodes = nodes.filter((n) => keep.has(n.id));
+    // A zone's own hosts one by one; its peers in other zones folded into one node per zone.
+    if (nodes.length > maxNodes && inZone.size <= maxNodes) return hostMapSvg(...foldPeers(nodes, edges, inZone), opts);
   }
   if (nodes.length > maxNodes) return zoneMapSvg(nodes, edges, opts);
   return hostMapSvg(nodes, edges, opts);
+}
+
+/** Peers outside the zone become one node per zone; edges to them merge per (host, zone, service, verdict). */
+function foldPeers(nodes: ViewNode[], edges: ViewEdge[], inZone: Set<number>): [ViewNode[], ViewEdge[]] {
+  const out = nodes.filter((n) => inZone.has(n.id));
+  const zoneNode = new Map<string, ViewNode>();
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  let next = -1;
+  const peer = (id: number): number => {
+    if (inZone.has(id)) return id;
+    const z = byId.get(id)!.zone;
+    let n = zoneNode.get(z);
+    if (!n) {
+      n = { id: next--, address: '', name: `${z} (hosts)`, zone: z, phi: false };
+      zoneNode.set(z, n);
+      out.push(n);
+    }
+    return n.id;
+  };
+  const merged = new Map<string, ViewEdge>();
+  for (const e of edges) {
+    const src = peer(e.src);
+    const dst = peer(e.dst);
+    const k = `${src}>${dst}/${e.transport}/${e.dport}/${e.protocol}/${e.verdict}`;
+    const m = merged.get(k);
+    if (m) {
+      m.sessions += e.sessions;
+      m.bytes += e.bytes;
+      m.rules = [...new Set([...m.rules, ...e.rules])];
+    } else {
+      merged.set(k, { ...e, src, dst, rules: [...e.rules] });
+    }
+  }
+  return [out, [...merged.values()]];
 }
 
 function groupByZone(nodes: ViewNode[]): Array<[string, ViewNode[]]> {
@@ -125,7 +161,7 @@ function hostMapSvg(nodes: ViewNode[], edges: ViewEdge[], opts: MapOptions): str
     out.push(`<g class="node"${opts.interactive ? ` data-node="${n.id}"` : ''}><title>${esc(`${n.name} ${n.address}${n.kind ? ` (${n.kind})` : ''}${n.phi ? ' · PHI' : ''}`)}</title>`,
       `<rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="4" fill="#fff" stroke="${fill}" stroke-width="2"/>`,
       `<rect x="${b.x}" y="${b.y}" width="6" height="${b.h}" fill="${fill}"/>`,
-      `<text x="${b.x + 12}" y="${b.y + 15}" font-size="11">${esc(trim(n.name === n.address ? n.address : `${n.name} ${n.address}`, 34))}${n.phi ? ' ◆' : ''}</text></g>`);
+      `<text x="${b.x + 12}" y="${b.y + 15}" font-size="11">${esc(trim(n.name === n.address || !n.address ? n.name : `${n.name} ${n.address}`, 34))}${n.phi ? ' ◆' : ''}</text></g>`);
   }
   out.push(legend(edges, 20, height - 30));
   out.push('</svg>');

@@ -69,7 +69,7 @@ function findingBlock(f) {
 // ---- map
 async function loadMap() {
   const zone = $('map-zone').value;
-  const r = await api(`/api/map${zone ? `?zone=${encodeURIComponent(zone)}` : ''}`);
+  const r = await api(`/api/map${zone ? `?zone=${encodeURIComponent(zone)}&max=300` : ''}`);
   const box = $('map');
   box.innerHTML = r.svg;
   box.querySelectorAll('g.edge[data-edge]').forEach((g) => {
