@@ -97,14 +97,53 @@ const show: Command = {
   },
 };
 
+const snapshot: Command = {
+  name: 'snapshot',
+  summary: 'record the model in the store (one row per change), or list the recorded ones',
+  usage: 'wardline model snapshot [PATH] [--list] [--db URL|PATH] [--json]',
+  description: `${pathHelp} Only a model that validates is recorded, and only when it differs from the last snapshot.`,
+  examples: [
+    'wardline model snapshot examples/hospital',
+    'wardline model snapshot --list --json',
+  ],
+  options: {
+    list: { type: 'boolean', description: 'list the recorded snapshots instead of recording one' },
+  },
+  async run(ctx) {
+    const { openStore } = await import('../../store/open.ts');
+    const { listModelSnapshots, saveModelSnapshot } = await import('../../model/snapshot-store.ts');
+    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
+    try {
+      if (ctx.opts.list) {
+        const snaps = await listModelSnapshots(db);
+        if (ctx.out.json) ctx.out.data(snaps);
+        else ctx.out.table(['ID', 'RECORDED', 'SITE', 'HASH'], snaps.map((s) => [s.id, new Date(s.createdAt).toISOString(), s.site, s.hash.slice(0, 16)]));
+        return EXIT.OK;
+      }
+      const { model, problems } = check(ctx);
+      const errors = problems.filter((p) => p.severity === 'error');
+      if (!model || errors.length) {
+        for (const p of errors) ctx.out.error(formatProblem(p).replace(/^(.*?)error: /, '$1'));
+        return EXIT.USAGE;
+      }
+      const saved = await saveModelSnapshot(db, model);
+      if (ctx.out.json) ctx.out.data(saved);
+      else ctx.out.write(saved.added ? `recorded snapshot ${saved.id} of ${saved.site} (${saved.hash.slice(0, 16)})` : `unchanged since snapshot ${saved.id} (${saved.hash.slice(0, 16)})`);
+      return EXIT.OK;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
 export const command: Command = {
   name: 'model',
-  summary: 'the site model as code: validate it, show it normalised',
-  usage: 'wardline model <validate|show> [PATH] [options]',
+  summary: 'the site model as code: validate it, show it normalised, record snapshots',
+  usage: 'wardline model <validate|show|snapshot> [PATH] [options]',
   description: `${pathHelp} The model format is described in docs/site-model.md.`,
   examples: [
     'wardline model validate examples/hospital',
     'wardline model show examples/hospital --json',
   ],
-  subcommands: [validate, show],
+  subcommands: [validate, show, snapshot],
 };
