@@ -25,6 +25,11 @@ export type Direction = 0 | 1;
 /** What an analyzer may tell the pipeline. Records never hold PHI. */
 export interface AnalyzerSink {
   record(rec: ProtocolRecord): void;
+  /**
+   * False when no one consumes records (no logs written): an analyzer may
+   * then skip building them. Absent means records are wanted.
+   */
+  readonly wantsRecords?: boolean;
   /** The connection's flow edge facts, created on first use; fold into them. */
   facts(): EdgeFacts;
   /** Facts about one endpoint host (roles, AE titles, software). */

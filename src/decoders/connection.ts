@@ -44,5 +44,7 @@ export interface FlowSink {
   connection(c: ConnectionRecord): void;
   host(address: string): HostFacts;
   record(rec: ProtocolRecord): void;
+  /** False when records are dropped unread; absent means they are wanted. */
+  readonly wantsRecords?: boolean;
   anomaly(kind: string, message: string, where?: string): void;
 }

@@ -130,6 +130,10 @@ class ConnSink implements AnalyzerSink {
     this.pipe.sink.record(rec);
   }
 
+  get wantsRecords(): boolean {
+    return this.pipe.sink.wantsRecords !== false;
+  }
+
   facts(): EdgeFacts {
     return (this.conn.facts ??= {});
   }

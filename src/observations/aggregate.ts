@@ -18,7 +18,7 @@ export class FlowAggregator {
   readonly edges = new Map<string, FlowEdge>();
   readonly hosts = new Map<string, HostFacts>();
   readonly anomalies = new Map<string, Anomaly>();
-  /** Protocol records seen, per log name. */
+  /** Protocol records delivered, per log name (analyzers may skip building them when `wantsRecords` is false). */
   readonly recordCounts = new Map<string, number>();
   private readonly source: string;
   private readonly onRecord?: (rec: ProtocolRecord) => void;
@@ -79,6 +79,11 @@ export class FlowAggregator {
       this.hosts.set(address, h);
     }
     return h;
+  }
+
+  /** Records only go somewhere when a consumer was given; analyzers skip building them otherwise. */
+  get wantsRecords(): boolean {
+    return this.onRecord !== undefined;
   }
 
   record(rec: ProtocolRecord): void {

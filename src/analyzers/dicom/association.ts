@@ -6,15 +6,30 @@
 import type { DicomAePair } from '../../observations/types.ts';
 import { fingerprint, type Software } from './fingerprint.ts';
 import { commandName, isResponse, statusClass, statusHex, type DimseCommand, type StatusClass } from './dimse.ts';
+import { ByteCache, readText, SKIP_NUL } from './text.ts';
 import { sopClass, sopClassName, transferSyntaxName } from './uids.ts';
 
-export interface PresentationContext {
-  id: number;
-  abstractSyntax?: string;
-  transferSyntaxes: string[];
-  /** A-ASSOCIATE-AC result: 0 acceptance, 1 user rejection, 2 no reason, 3 abstract syntax not supported, 4 transfer syntaxes not supported. */
-  result?: number;
-  acceptedTransferSyntax?: string;
+/**
+ * A proposed presentation context item (A-ASSOCIATE-RQ 0x20). Parsed once
+ * per distinct byte string and shared by every association that proposes
+ * the same item, so it is never modified.
+ */
+export interface ProposedContext {
+  readonly id: number;
+  readonly abstractSyntax: string | undefined;
+  /** In the order proposed; at most 32. */
+  readonly transferSyntaxes: readonly string[];
+  /** The item's sub-items fit it exactly. */
+  readonly wellFormed: boolean;
+}
+
+/** A presentation context answer (A-ASSOCIATE-AC 0x21), shared like ProposedContext. */
+export interface AnsweredContext {
+  readonly id: number;
+  /** 0 acceptance, 1 user rejection, 2 no reason, 3 abstract syntax not supported, 4 transfer syntaxes not supported. */
+  readonly result: number;
+  readonly transferSyntax: string | undefined;
+  readonly wellFormed: boolean;
 }
 
 export interface Implementation {
@@ -63,16 +78,66 @@ const CONTEXT_RESULTS: Record<number, string> = {
 /** Operations kept per association; beyond it only the counters grow. */
 const MAX_OPERATIONS = 512;
 const MAX_UID = 64;
+// A request proposes up to 128 items (a few hundred bytes each with many transfer syntaxes);
+// sites have a handful of distinct requests. Longer items are parsed every time.
+const proposedItems = new ByteCache<ProposedContext>(4096, 256);
+const answeredItems = new ByteCache<AnsweredContext>(4096, 64);
 
-export function readAscii(b: Uint8Array, start: number, end: number, max = MAX_UID): string {
-  let s = '';
-  const stop = Math.min(end, start + max);
-  for (let i = start; i < stop; i++) {
-    const c = b[i];
-    if (c === 0) continue;
-    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?';
+function parseProposed(b: Uint8Array, start: number, end: number): ProposedContext {
+  let abstractSyntax: string | undefined;
+  const transferSyntaxes: string[] = [];
+  let p = start + 4;
+  while (p + 4 <= end) {
+    const t = b[p];
+    const len = u16(b, p + 2);
+    if (p + 4 + len > end) break;
+    const uid = readAscii(b, p + 4, p + 4 + len);
+    if (t === 0x30) abstractSyntax = uid;
+    else if (t === 0x40 && transferSyntaxes.length < 32) transferSyntaxes.push(uid);
+    p += 4 + len;
   }
-  return s.trim();
+  return { id: b[start], abstractSyntax, transferSyntaxes, wellFormed: p === end };
+}
+
+function parseAnswered(b: Uint8Array, start: number, end: number): AnsweredContext {
+  let transferSyntax: string | undefined;
+  let p = start + 4;
+  while (p + 4 <= end) {
+    const len = u16(b, p + 2);
+    if (p + 4 + len > end) break;
+    if (b[p] === 0x40) transferSyntax = readAscii(b, p + 4, p + 4 + len);
+    p += 4 + len;
+  }
+  return { id: b[start], result: b[start + 2], transferSyntax, wellFormed: p === end };
+}
+
+/** The entry with this context id: requestors number contexts 1, 3, 5..., so the id usually gives the index. */
+function byId<T extends { readonly id: number }>(list: readonly T[], id: number): T | undefined {
+  const guess = list[(id - 1) >> 1];
+  if (guess !== undefined && guess.id === id) return guess;
+  for (let i = 0; i < list.length; i++) if (list[i].id === id) return list[i];
+  return undefined;
+}
+
+/** Replaces the entry with the same id (a context proposed or answered twice), else appends. */
+function put<T extends { readonly id: number }>(list: T[], item: T): void {
+  const guess = (item.id - 1) >> 1;
+  if (guess >= 0 && guess < list.length && list[guess].id === item.id) {
+    list[guess] = item;
+    return;
+  }
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].id === item.id) {
+      list[i] = item;
+      return;
+    }
+  }
+  list.push(item);
+}
+
+/** Printable ASCII of a PDU field, NULs skipped, trimmed; interned (see text.ts). */
+export function readAscii(b: Uint8Array, start: number, end: number, max = MAX_UID): string {
+  return readText(b, start, end, max, SKIP_NUL);
 }
 
 function u16(b: Uint8Array, i: number): number {
@@ -93,7 +158,10 @@ export class Association {
   released: 'no' | 'requested' | 'completed' = 'no';
   reject?: { result: number; source: number; reason: number; text: string };
   abort?: { source: number; reason: number; from: 'requestor' | 'acceptor' };
-  readonly contexts = new Map<number, PresentationContext>();
+  /** Proposed contexts, one per id, in order of appearance (shared items: never modify them). */
+  readonly proposedContexts: ProposedContext[] = [];
+  /** The acceptor's answers, one per id (shared items too). */
+  readonly answeredContexts: AnsweredContext[] = [];
   requestor: Implementation = {};
   acceptor: Implementation = {};
   userIdentity?: UserIdentity;
@@ -149,36 +217,24 @@ export class Association {
 
   private proposed(b: Uint8Array, start: number, end: number): boolean {
     if (end - start < 4) return false;
-    const id = b[start];
-    const ctx: PresentationContext = this.contexts.get(id) ?? { id, transferSyntaxes: [] };
-    this.contexts.set(id, ctx);
-    let p = start + 4;
-    while (p + 4 <= end) {
-      const t = b[p];
-      const len = u16(b, p + 2);
-      if (p + 4 + len > end) return false;
-      const uid = readAscii(b, p + 4, p + 4 + len);
-      if (t === 0x30) ctx.abstractSyntax = uid;
-      else if (t === 0x40 && ctx.transferSyntaxes.length < 32) ctx.transferSyntaxes.push(uid);
-      p += 4 + len;
+    let item = proposedItems.get(b, start, end, 0);
+    if (item === undefined) {
+      item = parseProposed(b, start, end);
+      proposedItems.set(b, start, end, item);
     }
-    return p === end;
+    put(this.proposedContexts, item);
+    return item.wellFormed;
   }
 
   private acceptedContext(b: Uint8Array, start: number, end: number): boolean {
     if (end - start < 4) return false;
-    const id = b[start];
-    const ctx: PresentationContext = this.contexts.get(id) ?? { id, transferSyntaxes: [] };
-    this.contexts.set(id, ctx);
-    ctx.result = b[start + 2];
-    let p = start + 4;
-    while (p + 4 <= end) {
-      const len = u16(b, p + 2);
-      if (p + 4 + len > end) return false;
-      if (b[p] === 0x40) ctx.acceptedTransferSyntax = readAscii(b, p + 4, p + 4 + len);
-      p += 4 + len;
+    let item = answeredItems.get(b, start, end, 0);
+    if (item === undefined) {
+      item = parseAnswered(b, start, end);
+      answeredItems.set(b, start, end, item);
     }
-    return p === end;
+    put(this.answeredContexts, item);
+    return item.wellFormed;
   }
 
   private userInfo(type: 1 | 2, b: Uint8Array, start: number, end: number): boolean {
@@ -240,8 +296,23 @@ export class Association {
   }
 
   transferSyntaxOf(contextId: number): string | undefined {
-    const c = this.contexts.get(contextId);
-    return c?.acceptedTransferSyntax ?? c?.transferSyntaxes[0];
+    return byId(this.answeredContexts, contextId)?.transferSyntax ?? byId(this.proposedContexts, contextId)?.transferSyntaxes[0];
+  }
+
+  /**
+   * Every context id, proposed first then answered-only (the RQ was missed),
+   * with what the AC said about it. Built for records only.
+   */
+  private contextList(): Array<{ id: number; abstractSyntax?: string; transferSyntaxes: readonly string[]; result?: number; acceptedTransferSyntax?: string }> {
+    const out = [];
+    for (const p of this.proposedContexts) {
+      const a = byId(this.answeredContexts, p.id);
+      out.push({ id: p.id, abstractSyntax: p.abstractSyntax, transferSyntaxes: p.transferSyntaxes, result: a?.result, acceptedTransferSyntax: a?.transferSyntax });
+    }
+    for (const a of this.answeredContexts) {
+      if (!byId(this.proposedContexts, a.id)) out.push({ id: a.id, abstractSyntax: undefined, transferSyntaxes: [], result: a.result, acceptedTransferSyntax: a.transferSyntax });
+    }
+    return out;
   }
 
   /** Folds a DIMSE command; returns the operation it belongs to, if kept. */
@@ -304,10 +375,10 @@ export class Association {
     if (used.size > 0) return [...used];
     const accepted: string[] = [];
     const proposed: string[] = [];
-    for (const c of this.contexts.values()) {
+    for (const c of this.proposedContexts) {
       if (!c.abstractSyntax) continue;
       proposed.push(c.abstractSyntax);
-      if (c.result === 0) accepted.push(c.abstractSyntax);
+      if (byId(this.answeredContexts, c.id)?.result === 0) accepted.push(c.abstractSyntax);
     }
     return [...new Set(this.accepted ? accepted : proposed)];
   }
@@ -329,7 +400,8 @@ export class Association {
     const offered = new Set<string>();
     const rejected = [];
     let acceptedCount = 0;
-    for (const c of this.contexts.values()) {
+    const contexts = this.contextList();
+    for (const c of contexts) {
       for (const t of c.transferSyntaxes) offered.add(transferSyntaxName(t));
       if (c.result !== undefined && c.result !== 0) {
         rejected.push({ id: c.id, abstractSyntax: c.abstractSyntax, reason: CONTEXT_RESULTS[c.result] ?? `result ${c.result}` });
@@ -360,7 +432,7 @@ export class Association {
       released: this.released,
       reject: this.reject,
       abort: this.abort,
-      proposedContexts: this.contexts.size,
+      proposedContexts: contexts.length,
       acceptedContexts: acceptedCount,
       abstractSyntaxes: [...syntaxes.values()],
       proposedTransferSyntaxes: [...offered],

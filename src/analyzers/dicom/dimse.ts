@@ -4,6 +4,7 @@
  * set carries no patient data, but the parser still never keeps more than
  * these few fields.
  */
+import { readText, STOP_NUL } from './text.ts';
 
 export interface DimseCommand {
   /** Command Field (0000,0100). */
@@ -51,15 +52,9 @@ export function statusHex(status: number): string {
   return `0x${status.toString(16).padStart(4, '0')}`;
 }
 
+/** Printable ASCII up to the first NUL, trimmed; interned (see text.ts). */
 function ascii(b: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) {
-    const c = b[i];
-    if (c === 0) break;
-    // Printable ASCII only: a command set is not a place for arbitrary bytes.
-    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '?';
-  }
-  return s.trim();
+  return readText(b, start, end, end - start, STOP_NUL);
 }
 
 /**

@@ -29,9 +29,12 @@ const MAX_COMMAND = 1 << 16;
 /** Anomalies reported per connection before going quiet. */
 const MAX_ANOMALIES = 16;
 
+const NO_BYTES = new Uint8Array(0);
+
 class Side {
   mode = HEADER;
-  readonly hdr = new Uint8Array(6);
+  /** PDU header bytes [0, 6) and PDV header bytes [6, 12) when they span chunks. */
+  readonly hdr = new Uint8Array(12);
   hdrFill = 0;
   pduType = 0;
   /** Body bytes of the current PDU not yet consumed. */
@@ -40,16 +43,17 @@ class Side {
   bodyFill = 0;
   bodyLen = 0;
   // P-DATA: the current PDV.
-  readonly pdvHdr = new Uint8Array(6);
   pdvHdrFill = 0;
   inPdv = false;
   pdvLeft = 0;
   pdvCtx = 0;
   pdvFlags = 0;
-  cmd = new Uint8Array(512);
+  /** Command fragments; allocated on the first command (most connections of a scan never get one). */
+  cmd: Uint8Array = NO_BYTES;
   cmdFill = 0;
   cmdOverflow = false;
-  readonly level = new LevelReader();
+  /** Created for the first C-FIND/MOVE/GET identifier. */
+  level: LevelReader | undefined;
   /** The C-FIND/MOVE/GET waiting for its identifier on this side. */
   levelOp: DicomOperation | undefined;
   levelArmed = false;
@@ -262,15 +266,15 @@ export class DicomParser implements StreamParser {
           p += 6;
         } else {
           const take = Math.min(6 - s.pdvHdrFill, n - p);
-          s.pdvHdr.set(b.subarray(p, p + take), s.pdvHdrFill);
+          s.hdr.set(b.subarray(p, p + take), 6 + s.pdvHdrFill);
           s.pdvHdrFill += take;
           p += take;
           // pduLeft drops by the whole header once it is complete.
           if (s.pdvHdrFill < 6) return p;
           s.pdvHdrFill = 0;
-          len = u32(s.pdvHdr, 0);
-          s.pdvCtx = s.pdvHdr[4];
-          s.pdvFlags = s.pdvHdr[5];
+          len = u32(s.hdr, 6);
+          s.pdvCtx = s.hdr[10];
+          s.pdvFlags = s.hdr[11];
         }
         s.pduLeft -= 6;
         if (len < 2 || len - 2 > s.pduLeft) {
@@ -284,7 +288,7 @@ export class DicomParser implements StreamParser {
       } else {
         const take = Math.min(s.pdvLeft, n - p);
         if (s.pdvFlags & 1) this.gather(s, b, p, take);
-        else if (s.levelArmed) s.level.feed(b, p, p + take);
+        else if (s.levelArmed) s.level!.feed(b, p, p + take);
         p += take;
         s.pdvLeft -= take;
         s.pduLeft -= take;
@@ -308,7 +312,7 @@ export class DicomParser implements StreamParser {
       return;
     }
     if (s.cmdFill + take > s.cmd.length) {
-      const bigger = new Uint8Array(Math.min(MAX_COMMAND, Math.max(s.cmd.length * 2, s.cmdFill + take)));
+      const bigger = new Uint8Array(Math.min(MAX_COMMAND, Math.max(s.cmd.length * 2, s.cmdFill + take, 512)));
       bigger.set(s.cmd.subarray(0, s.cmdFill));
       s.cmd = bigger;
     }
@@ -318,8 +322,9 @@ export class DicomParser implements StreamParser {
 
   private dataSetStart(s: Side): void {
     if (this.assoc) this.assoc.dataSetFragments++;
-    if (s.levelOp && !s.levelArmed && !s.level.active && s.level.level === undefined) {
+    if (s.levelOp && !s.levelArmed && !s.level?.active && s.level?.level === undefined) {
       const ts = this.assoc?.transferSyntaxOf(s.pdvCtx) ?? '1.2.840.10008.1.2';
+      s.level ??= new LevelReader();
       s.level.start(isImplicitVr(ts), isBigEndian(ts));
       s.levelArmed = true;
     }
@@ -346,15 +351,17 @@ export class DicomParser implements StreamParser {
       const wantsLevel = cmd.hasDataSet && (cmd.field === 0x0020 || cmd.field === 0x0021 || cmd.field === 0x0010);
       s.levelOp = wantsLevel ? op : undefined;
       s.levelArmed = false;
-      s.level.stop();
-      s.level.level = undefined;
+      if (s.level) {
+        s.level.stop();
+        s.level.level = undefined;
+      }
       return;
     }
     if (last && s.levelOp) {
-      if (s.level.level) s.levelOp.queryLevel = s.level.level;
+      if (s.level?.level) s.levelOp.queryLevel = s.level.level;
       s.levelOp = undefined;
       s.levelArmed = false;
-      s.level.stop();
+      s.level?.stop();
     }
   }
 
@@ -365,7 +372,7 @@ export class DicomParser implements StreamParser {
       // Lost data-set bytes only: the PDU framing is intact.
       s.pdvLeft -= length;
       s.pduLeft -= length;
-      if (s.levelArmed) s.level.stop();
+      if (s.levelArmed) s.level?.stop();
       if (s.pdvLeft === 0) {
         s.inPdv = false;
         this.pdvDone(s, dir);
@@ -398,7 +405,7 @@ export class DicomParser implements StreamParser {
     s.cmdOverflow = false;
     s.levelOp = undefined;
     s.levelArmed = false;
-    s.level.stop();
+    s.level?.stop();
   }
 
   end(ts: number): void {
@@ -415,7 +422,7 @@ export class DicomParser implements StreamParser {
     const a = this.assoc;
     this.assoc = undefined;
     if (!a) return;
-    this.sink.record(a.toRecord(this.conn.id, ts));
+    if (this.sink.wantsRecords !== false) this.sink.record(a.toRecord(this.conn.id, ts));
     foldAssociation(a, this.conn, this.sink);
   }
 }

@@ -133,7 +133,7 @@ export class Hl7Parser implements StreamParser {
       const h = m.header.controlIdHash;
       const resent = h !== 0 && s.controlIds.has(h);
       if (h !== 0 && !resent && s.controlIds.size < MAX_CONTROL_IDS) s.controlIds.add(h);
-      this.sink.record(messageRecord(m, this.conn, dir, s.frameTs, truncated, resent));
+      if (this.sink.wantsRecords !== false) this.sink.record(messageRecord(m, this.conn, dir, s.frameTs, truncated, resent));
       foldMessage(m, this.conn, dir, this.sink);
     }
   }
