@@ -66,6 +66,7 @@ export class MonitorEngine {
   readonly #resolveAfter: number;
   readonly #limiter: RateLimiter;
   readonly #memo: AlertMemo;
+  readonly #edgeFindings = new Map<string, Finding[]>();
   readonly #novelty: Map<string, Novelty> = new Map();
   #learning: boolean | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -121,7 +122,7 @@ export class MonitorEngine {
     const novelty = this.#noveltyFor(site);
     if (this.#learning === undefined) this.#learning = await novelty.empty(this.db);
     const learning = this.#learning;
-    const findings = windowFindings(this.#model, this.#index, edges, now);
+    const findings = this.#findings(edges, now);
     const plans = await listPlans(this.db);
     let fresh = true;
     const committed: SiemEvent[] = [];
@@ -155,6 +156,40 @@ export class MonitorEngine {
     this.metrics.alertsByState = await alertCounts(this.db);
     if (committed.length) this.#log?.info({ window: now, site: site || undefined, edges: edges.length, findings: findings.length, events: committed.length }, 'events committed');
     return { edges: edges.length, findings: findings.length, events: committed, fresh };
+  }
+
+  /**
+   * The check is the costly part of a window. An edge without content facts
+   * that was evaluated before gets the same verdict against the same model,
+   * so its findings are reused and only new edges (or edges carrying AE
+   * titles, HL7 applications...) are checked; reused findings keep their
+   * alerts active. Address findings (unknown host, scanner) are remembered
+   * with each edge of that address.
+   */
+  #findings(edges: FlowEdge[], now: number): Finding[] {
+    const fresh: FlowEdge[] = [];
+    const out: Finding[] = [];
+    for (const e of edges) {
+      const known = isBare(e) ? this.#edgeFindings.get(edgeKey(e)) : undefined;
+      if (known) for (const f of known) out.push(f);
+      else fresh.push(e);
+    }
+    if (fresh.length === 0) return dedupe(out);
+    const found = windowFindings(this.#model, this.#index, fresh, now);
+    const bySubject = new Map<string, Finding[]>();
+    for (const f of found) {
+      let l = bySubject.get(f.subject);
+      if (!l) bySubject.set(f.subject, (l = []));
+      l.push(f);
+    }
+    if (this.#edgeFindings.size > 500_000) this.#edgeFindings.clear();
+    for (const e of fresh) {
+      if (!isBare(e)) continue;
+      const k = edgeKey(e);
+      this.#edgeFindings.set(k, [...(bySubject.get(k) ?? []), ...(bySubject.get(e.src) ?? []), ...(bySubject.get(e.dst) ?? [])]);
+    }
+    for (const f of found) out.push(f);
+    return dedupe(out);
   }
 
   #forward(events: SiemEvent[], now: number): void {
@@ -195,6 +230,17 @@ export class MonitorEngine {
   sinkDrops(): number {
     return this.#sinks.reduce((n, s) => n + s.stats.dropped + s.stats.failed, 0);
   }
+}
+
+/** No content facts: the verdict depends on addresses, port and protocol only. */
+function isBare(e: FlowEdge): boolean {
+  for (const k in e.facts) if (k) return false;
+  return true;
+}
+
+function dedupe(fs: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return fs.filter((f) => (seen.has(f.id) ? false : (seen.add(f.id), true)));
 }
 
 function oneShot(f: Finding, now: number, site: string): SiemEvent {

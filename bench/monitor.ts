@@ -1,0 +1,153 @@
+/**
+ * Monitor throughput, and nfcapd on the same export stream in one run.
+ *
+ * 1. Per core, in process (medians of --runs):
+ *    - decode: NetflowDecoder over NetFlow v5 and IPFIX datagrams (records/s)
+ *    - decode + evaluate: what the monitor does per record (fold into the
+ *      window) plus a window evaluation (the check against the sample
+ *      hospital's model, alert bookkeeping in a SQLite store) every
+ *      --window-records records
+ * 2. Side by side over loopback UDP: the same paced v5 stream sent to the
+ *    running `wardline monitor` and to nfcapd at rising rates, --seconds per
+ *    rate (60 s in all by default). Reported per rate: records each received,
+ *    and records per CPU second of each process (from /proc/<pid>/stat), whose
+ *    ratio is the per-core comparison.
+ *
+ *   node bench/monitor.ts [--runs 5] [--records 1000000] [--seconds 15] [--rates 50000,100000,200000,400000]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { MonitorEngine } from '../src/monitor/engine.ts';
+import { openModel } from '../src/model/open.ts';
+import { NetflowDecoder, TemplateCache } from '../src/sources/netflow/index.ts';
+import { openStore } from '../src/store/open.ts';
+import { exportDatagrams, flood, metric, sleep, startMonitor, started, udpSender, v5Datagrams } from '../test/monitor/harness.ts';
+
+const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' }, records: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '15' },
+    rates: { type: 'string', default: '50000,100000,200000,400000' }, 'window-records': { type: 'string', default: '200000' },
+  },
+});
+const RUNS = Number(values.runs);
+const RECORDS = Number(values.records);
+const SECONDS = Number(values.seconds);
+const RATES = values.rates.split(',').map(Number);
+const WINDOW = Number(values['window-records']);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const M = (n: number): string => `${(n / 1e6).toFixed(2)} M records/s`;
+
+const tmp = mkdtempSync(join(tmpdir(), 'wl-monitor-bench-'));
+const { model } = openModel(join(ROOT, 'examples', 'hospital'));
+
+// IPFIX: softflowd's real export of the sample hospital (templates + data), replayed; records repeat, the decoding work is real.
+const ipfix = exportDatagrams(join(ROOT, 'examples', 'hospital', 'captures', 'hospital-netflow.pcap')).filter((d) => d[0] === 0 && d[1] === 10);
+const v5 = v5Datagrams(2000, 30, 5000);
+let ipfixPerPass = 0;
+new NetflowDecoder({ onRecord: () => { ipfixPerPass++; } }).decode(Buffer.concat(ipfix), 'x');
+
+function decodeOnly(stream: Buffer[], perPass: number): number {
+  let n = 0;
+  const dec = new NetflowDecoder({ onRecord: () => { n++; } }, { cache: new TemplateCache() });
+  const passes = Math.ceil(RECORDS / perPass);
+  const t = performance.now();
+  for (let p = 0; p < passes; p++) for (const d of stream) dec.decode(d, '192.0.2.1');
+  return n / ((performance.now() - t) / 1000);
+}
+
+async function decodeEvaluate(stream: Buffer[], perPass: number): Promise<number> {
+  const db = await openStore(':memory:');
+  const eng = new MonitorEngine({ db, model });
+  let n = 0;
+  const dec = new NetflowDecoder({ onRecord: (r) => { n++; eng.window.record(r); } }, { cache: new TemplateCache() });
+  const passes = Math.ceil(RECORDS / perPass);
+  // Warm-up: the first window over an empty store learns the baseline (every host, flow and alert is new once); steady state is what a long-running monitor sees.
+  for (const d of stream) dec.decode(d, '192.0.2.1');
+  await eng.evaluateWindow();
+  n = 0;
+  const t = performance.now();
+  let next = WINDOW;
+  for (let p = 0; p < passes; p++) {
+    for (const d of stream) dec.decode(d, '192.0.2.1');
+    if (n >= next) {
+      await eng.evaluateWindow();
+      next += WINDOW;
+    }
+  }
+  await eng.evaluateWindow();
+  const rate = n / ((performance.now() - t) / 1000);
+  await db.close();
+  return rate;
+}
+
+function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const cols = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(cols[11]) + Number(cols[12])) / 100;
+}
+
+async function inProcess(): Promise<void> {
+  console.log(`per core, in process: ${RECORDS.toLocaleString('en-US')} records per run, median of ${RUNS} runs`);
+  for (const [label, stream, per] of [['NetFlow v5', v5, 2000 * 30], ['IPFIX', ipfix, ipfixPerPass]] as const) {
+    const dec: number[] = [];
+    const ev: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      dec.push(decodeOnly(stream, per));
+      ev.push(await decodeEvaluate(stream, per));
+    }
+    console.log(`  ${label.padEnd(10)} decode: ${M(median(dec))}   decode + window evaluation: ${M(median(ev))}`);
+  }
+}
+
+async function sideBySide(): Promise<void> {
+  console.log(`\nside by side over loopback: the same v5 stream to wardline monitor and nfcapd, ${SECONDS} s per rate`);
+  const m = startMonitor(['--model', join(ROOT, 'examples', 'hospital'), '--netflow', '0', '--health', '0', '--window', '1s', '--db', join(tmp, 'bench.db')]);
+  const { netflow, health } = await started(m);
+  const probe = await udpSender();
+  const nfport = probe.address().port;
+  probe.close();
+  console.log('  rate sent        | monitor: received  per CPU s        | nfcapd: received  per CPU s        | ratio (per CPU s)');
+  let heldOurs = 0;
+  let heldTheirs = 0;
+  try {
+    for (const rate of RATES) {
+      const dir = join(tmp, `nf-${rate}`);
+      mkdirSync(dir, { recursive: true });
+      const nf: ChildProcess = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(nfport), '-w', dir, '-t', '3600', '-B', String(8 * 1024 * 1024)], { stdio: 'ignore' });
+      await sleep(500);
+      const before = await metric(health!, 'wardline_monitor_records_total');
+      const cpuM0 = cpuSeconds(m.proc.pid!);
+      const cpuN0 = cpuSeconds(nf.pid!);
+      const r = await flood([netflow!, nfport], v5, 30, rate, SECONDS);
+      await sleep(1500);
+      const ours = (await metric(health!, 'wardline_monitor_records_total')) - before;
+      const cpuM = cpuSeconds(m.proc.pid!) - cpuM0;
+      const cpuN = cpuSeconds(nf.pid!) - cpuN0;
+      await new Promise<void>((res) => { nf.once('exit', () => res()); nf.kill('SIGTERM'); });
+      const info = execFileSync('nfdump', ['-R', dir, '-I'], { encoding: 'utf8' });
+      const theirs = Number(/^Flows: (\d+)/m.exec(info)?.[1] ?? 0);
+      if (ours === r.records) heldOurs = Math.max(heldOurs, r.rate);
+      if (theirs === r.records) heldTheirs = Math.max(heldTheirs, r.rate);
+      const pcO = ours / Math.max(cpuM, 0.01);
+      const pcT = theirs / Math.max(cpuN, 0.01);
+      console.log(`  ${String(Math.round(r.rate)).padStart(8)}/s ${String(r.records).padStart(8)} | ${String(ours).padStart(17)}  ${M(pcO).padStart(18)} | ${String(theirs).padStart(16)}  ${M(pcT).padStart(18)} | ${(pcO / pcT).toFixed(2)}`);
+    }
+  } finally {
+    m.proc.kill('SIGTERM');
+    await m.exited;
+  }
+  console.log(`  highest rate held without loss: monitor ${Math.round(heldOurs)} records/s, nfcapd ${Math.round(heldTheirs)} records/s (limited by the sender above that)`);
+}
+
+try {
+  await inProcess();
+  await sideBySide();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
