@@ -62,9 +62,21 @@ function compareToken(a: Token, b: Token): number {
   return isPre(b) ? 1 : -1;
 }
 
+// Matching compares the same few versions (an asset's, a range's bounds) many times over.
+const tokenCache = new Map<string, Token[]>();
+function cachedTokens(v: string): Token[] {
+  let t = tokenCache.get(v);
+  if (!t) {
+    if (tokenCache.size >= 50_000) tokenCache.clear();
+    t = versionTokens(v);
+    tokenCache.set(v, t);
+  }
+  return t;
+}
+
 /** -1, 0 or 1. Total and deterministic for any two strings. */
 export function compareVersions(a: string, b: string): number {
-  return compareTokens(versionTokens(a), versionTokens(b));
+  return compareTokens(cachedTokens(a), cachedTokens(b));
 }
 
 export function compareTokens(ta: readonly Token[], tb: readonly Token[]): number {
