@@ -20,6 +20,7 @@ import { LoginLimiter } from './ratelimit.ts';
 import { COOKIE_NAME, SessionStore, clearedCookie, parseCookies, sameToken, sessionCookie, type Session } from './session.ts';
 import { authenticate, type UserDirectory } from './users.ts';
 import { ViewCache } from './view-cache.ts';
+import { isLoopbackHost } from './listen.ts';
 import { AlertFeed } from './alerts.ts';
 import { renderHtml } from '../outputs/report/html.ts';
 
@@ -90,8 +91,15 @@ async function readJson(req: IncomingMessage, limit = 16 * 1024): Promise<Record
   }
 }
 
+function hostName(h: string | undefined): string {
+  if (!h) return '';
+  const m = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
+  return m ? m[1] : h.replace(/:\d+$/, '');
+}
+
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const tls = !!o.tls;
+  const loopback = isLoopbackHost(o.host);
   const sessions = new SessionStore({ idleMs: o.sessionIdleMs });
   const limiter = new LoginLimiter(o.loginLimit);
   const cache = new ViewCache(o.db, { model: o.model, proposed: o.proposed, ttlMs: o.viewTtlMs });
@@ -105,6 +113,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const path = url.pathname;
     const method = req.method ?? 'GET';
     const address = req.socket.remoteAddress ?? 'unknown';
+    // DNS rebinding: a page on evil.example re-pointed at 127.0.0.1 would send Host: evil.example.
+    if (loopback && !isLoopbackHost(hostName(req.headers.host))) { send(res, 421, { error: 'this dashboard answers only to its loopback name' }); return; }
     const session = sessions.get(parseCookies(req.headers.cookie).get(COOKIE_NAME));
 
     const st = STATIC[path];

@@ -65,6 +65,14 @@ describe('wardline serve: the dashboard in a real browser', () => {
     assert.equal(r.headers.get('x-frame-options'), 'DENY');
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+    // DNS rebinding: the loopback dashboard refuses a foreign Host name.
+    const { request } = await import('node:http');
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const req = request(`${srv.url}/login`, { headers: { Host: 'evil.example' } }, (x) => { x.resume(); resolve(x.statusCode ?? 0); });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(rebound, 421);
     const bad = await login(srv.url, 'alice', 'wrong password');
     assert.equal(bad.status, 401);
     assert.equal(bad.cookie, undefined);

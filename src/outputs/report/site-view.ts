@@ -157,8 +157,11 @@ export async function loadFindings(db: Db): Promise<StoredFinding[]> {
   }));
 }
 
+// Code-point order: stable across locales, and far cheaper than localeCompare on 50k findings.
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function sortFindings<T extends Finding>(fs: T[]): T[] {
-  return fs.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.rule.localeCompare(b.rule) || a.subject.localeCompare(b.subject));
+  return fs.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.rule, b.rule) || cmp(a.subject, b.subject));
 }
 
 async function loadTimeline(db: Db, findings: readonly StoredFinding[], limit: number): Promise<TimelineEntry[]> {
@@ -313,7 +316,7 @@ function inventory(model: SiteModel | undefined, placer: ModelPlacer | undefined
       firstSeen: h.firstSeen, lastSeen: h.lastSeen,
     }, [h.address]);
   }
-  return rows.sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+  return rows.sort((a, b) => cmp(a.zone, b.zone) || cmp(a.name, b.name));
 }
 
 /** Blast radius of one target: today (model + observed flows) and, with a proposal, after it is enforced. */
