@@ -23,6 +23,8 @@ export function windowFindings(model: SiteModel | undefined, index: ModelIndex |
   if (!model || !index) return [];
   const out = runCheck(model, edges, { now }).findings.filter((f) => !WINDOW_IRRELEVANT.has(f.rule));
   const flagged = new Set(out.filter((f) => f.rule === 'check.cleartext-phi').map((f) => f.subject));
+  // Edges with any check finding are violations already; the rest are allowed by a conduit that does not ask for TLS.
+  const violating = new Set(out.map((f) => f.subject));
   for (const e of edges) {
     if (!e.phi || e.encrypted) continue;
     const key = edgeKey(e);
@@ -30,9 +32,11 @@ export function windowFindings(model: SiteModel | undefined, index: ModelIndex |
     const zs = index.zoneFor(e.src);
     const zd = index.zoneFor(e.dst);
     if (!zs || !zd || zs.name === zd.name) continue;
+    const external = zd.kind === 'external' || zs.kind === 'external';
+    const allowed = !violating.has(key);
     out.push({
-      id: `monitor:monitor.cleartext-phi:${key}`, rule: 'monitor.cleartext-phi', severity: zd.kind === 'external' || zs.kind === 'external' ? 'critical' : 'high',
-      title: `Cleartext ${e.protocol} (PHI-bearing) crosses from zone ${zs.name} to ${zd.name} (${e.src} -> ${e.dst}:${e.dport})`,
+      id: `monitor:monitor.cleartext-phi:${key}`, rule: 'monitor.cleartext-phi', severity: external ? 'critical' : allowed ? 'medium' : 'high',
+      title: `Cleartext ${e.protocol} (PHI-bearing) crosses from zone ${zs.name} to ${zd.name}${allowed ? ' on a conduit that does not require TLS' : ''} (${e.src} -> ${e.dst}:${e.dport})`,
       source: 'monitor', subject: key, zone: zd.name, process: e.label?.process,
       evidence: { flow: `${e.src} -> ${e.dst} ${e.transport}/${e.dport} ${e.protocol}`, fromZone: zs.name, toZone: zd.name, protocolFrom: e.protocolFrom, sessions: e.sessions, bytes: e.bytes },
       fix: 'carry the handover over TLS (DICOM TLS, MLLP/TLS, HTTPS) or a VPN between the zones',
