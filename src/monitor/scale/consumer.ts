@@ -40,7 +40,11 @@ export async function runConsumer(nc: NatsConnection, engine: MonitorEngine, o: 
         m.term();
         continue;
       }
-      const { batch, edges, hosts } = decoded;
+      const { batch, edges, hosts, dropped } = decoded;
+      if (dropped > 0) {
+        engine.metrics.drops += dropped;
+        o.log?.warn({ batch: batchId(batch), dropped }, 'malformed edges, hosts or facts dropped from a batch');
+      }
       try {
         engine.metrics.records += batch.records;
         const r = await engine.processBatch(edges, hosts, { id: batchId(batch), site: batch.site, seq: batch.seq, records: batch.records });
