@@ -77,8 +77,14 @@ export async function inputReaders(): Promise<InputReader[]> {
   for (const m of READER_MODULES) {
     const file = [join(HERE, `${m}.ts`), join(HERE, m, 'index.ts')].find((f) => existsSync(f));
     if (!file) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { inputReader?: InputReader };
-    if (mod.inputReader) out.push(mod.inputReader);
+    const mod = (await import(pathToFileURL(file).href)) as { inputReader?: InputReader; sniffExportPcap?: (head: Uint8Array) => boolean };
+    const r = mod.inputReader;
+    if (!r) continue;
+    // A reader module may export its capture sniffer beside the reader (the
+    // NetFlow one does: `sniffExportPcap`); without it, a pcap of export
+    // traffic would go to the packet pipeline and show one UDP flow to the
+    // collector instead of the flows the records describe.
+    out.push(r.sniffCapture || !mod.sniffExportPcap ? r : { ...r, sniffCapture: mod.sniffExportPcap });
   }
   readersCache = out;
   return out;
