@@ -1,6 +1,17 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // Launcher: Node 24 strips TypeScript types natively, but refuses to do so for
 // files under node_modules. Running from a checkout (npx wardline, npm link)
 // imports the sources directly.
-import { main } from '../src/cli/main.ts';
+//
+// Two settings make the CLI cheaper to run, measured by bench/capture.ts:
+// - the compile cache keeps the type-stripped and compiled modules between
+//   runs (about 0.7 s and 30 MB less per start);
+// - a 2 MB semi-space (the shebang flag) keeps the young generation small:
+//   a capture's per-connection garbage otherwise lets the heap, and peak RSS,
+//   grow to twice the size.
+// The cache is enabled before the sources are imported, hence the dynamic import.
+import module from 'node:module';
+
+module.enableCompileCache?.();
+const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

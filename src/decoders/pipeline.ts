@@ -188,6 +188,8 @@ export class PacketPipeline implements StreamReceiver {
   private readonly v6Text: string[] = [];
   /** MAC text by 48-bit value: a handful of MACs serve many connections. */
   private readonly macText = new Map<number, string>();
+  /** IPv4 text by address: hosts open many connections, and equal strings then share one object. */
+  private readonly v4Text = new Map<number, string>();
   private live = 0;
   private cur: Conn | undefined;
   private num = 0;
@@ -565,7 +567,15 @@ export class PacketPipeline implements StreamReceiver {
   }
 
   private addrText(id: number, _buf: Uint8Array, _off: number): string {
-    return id < V6_BASE ? formatIPv4(id) : this.v6Text[id - V6_BASE];
+    if (id >= V6_BASE) return this.v6Text[id - V6_BASE];
+    let s = this.v4Text.get(id);
+    if (s === undefined) {
+      s = formatIPv4(id);
+      // Bounded: a scan of a /8 must not grow it without limit.
+      if (this.v4Text.size >= 65536) this.v4Text.clear();
+      this.v4Text.set(id, s);
+    }
+    return s;
   }
 
   private remove(conn: Conn): void {

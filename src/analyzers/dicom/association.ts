@@ -111,6 +111,33 @@ function parseAnswered(b: Uint8Array, start: number, end: number): AnsweredConte
   return { id: b[start], result: b[start + 2], transferSyntax, wellFormed: p === end };
 }
 
+/**
+ * Fingerprints by source, class UID and version name: the rules run regular
+ * expressions, and a site has a handful of implementations. The interned
+ * UID and name strings make the lookups cheap. Software objects are shared,
+ * so they must not be modified (nothing does: facts only collect them).
+ */
+const softwareMemo = new Map<string, Map<string, Map<string, Software | undefined>>>();
+let softwareMemoSize = 0;
+
+function softwareOf(impl: Implementation, source: string): Software | undefined {
+  const uid = impl.classUid ?? '';
+  const name = impl.versionName ?? '';
+  if (!uid && !name) return undefined;
+  let bySource = softwareMemo.get(source);
+  if (!bySource) softwareMemo.set(source, (bySource = new Map()));
+  let byUid = bySource.get(uid);
+  if (!byUid) bySource.set(uid, (byUid = new Map()));
+  if (byUid.has(name)) return byUid.get(name);
+  const sw = fingerprint(impl.classUid, impl.versionName, source);
+  if (++softwareMemoSize > 4096) {
+    softwareMemo.clear();
+    softwareMemoSize = 0;
+  }
+  byUid.set(name, sw);
+  return sw;
+}
+
 /** The entry with this context id: requestors number contexts 1, 3, 5..., so the id usually gives the index. */
 function byId<T extends { readonly id: number }>(list: readonly T[], id: number): T | undefined {
   const guess = list[(id - 1) >> 1];
@@ -362,8 +389,8 @@ export class Association {
   /** Requestor and acceptor software, from their implementation items. */
   software(): { requestor?: Software; acceptor?: Software } {
     return {
-      requestor: fingerprint(this.requestor.classUid, this.requestor.versionName, 'dicom-implementation-rq'),
-      acceptor: fingerprint(this.acceptor.classUid, this.acceptor.versionName, 'dicom-implementation-ac'),
+      requestor: softwareOf(this.requestor, 'dicom-implementation-rq'),
+      acceptor: softwareOf(this.acceptor, 'dicom-implementation-ac'),
     };
   }
 

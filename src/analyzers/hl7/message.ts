@@ -36,6 +36,8 @@ export interface Hl7Message {
   batch: boolean;
 }
 
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, s: number, e: number): string }).latin1Slice;
+
 /** Segments whose populated fields are reported (presence only). */
 const TRACKED = new Set(['PID', 'NK1', 'IN1', 'IN2', 'GT1', 'PV1', 'PD1', 'MRG']);
 const CAPTURED = new Set(['MSH', 'MSA', 'BHS', 'FHS']);
@@ -222,8 +224,8 @@ export class SegmentScanner {
   }
 
   private split(): string[] {
-    let s = '';
-    for (let i = 0; i < this.bufLen; i++) s += String.fromCharCode(this.buf[i]);
+    // One native call instead of a string built byte by byte; latin1 maps each byte to the same char code.
+    const s = latin1Slice.call(this.buf, 0, this.bufLen);
     return s.split(String.fromCharCode(this.fieldSep));
   }
 
