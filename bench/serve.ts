@@ -123,7 +123,7 @@ try {
     };
     await get('/api/summary');
     const rows: Array<[string, { ms: number; bytes: number }]> = [];
-    for (const p of ['/api/summary', '/api/map', '/api/map?zone=zone-3', '/api/findings?severity=high&size=50', '/api/findings?rule=check.no-conduit&page=3&size=50',
+    for (const p of ['/api/summary', '/api/map', '/api/map?zone=zone-3&max=300', '/api/findings?severity=high&size=50', '/api/findings?rule=check.no-conduit&page=3&size=50',
       '/api/assets?q=asset-42&size=100', '/api/assets?zone=zone-7&size=100', `/api/edges/${Math.floor(EDGES / 2)}`, '/api/zone-edges?from=zone-1&to=zone-2&size=100', '/api/blast?target=asset-17']) {
       rows.push([p, await timed(() => get(p))]);
     }

@@ -20,6 +20,11 @@ function paged<T>(items: T[], q: Query): { total: number; page: number; size: nu
 }
 
 export function summaryJson(c: CachedView): unknown {
+  c.memo.summary ??= summaryOf(c);
+  return c.memo.summary;
+}
+
+function summaryOf(c: CachedView): unknown {
   const v = c.view;
   const zones = [...new Set(v.nodes.map((n) => n.zone))].sort();
   const processes = [...new Set([...v.edges.map((e) => e.process), ...v.findings.map((f) => f.process ?? '')])].filter(Boolean).sort();

@@ -23,6 +23,8 @@ export interface CachedView {
   /** Indexes for per-request lookups: edge id by key, findings by subject. */
   edgeIdByKey: Map<string, number>;
   findingsBySubject: Map<string, StoredFinding[]>;
+  /** Responses that depend on the view only, computed on first use. */
+  memo: { summary?: unknown };
 }
 
 export class ViewCache {
@@ -60,7 +62,7 @@ export class ViewCache {
     }
     return {
       view, summary: summarise(view), edges: obs.edges, builtAt: Date.now(), fingerprint: fp, maps: new Map(),
-      edgeIdByKey: new Map(view.edges.map((e) => [e.key, e.id])), findingsBySubject,
+      edgeIdByKey: new Map(view.edges.map((e) => [e.key, e.id])), findingsBySubject, memo: {},
     };
   }
 

@@ -145,8 +145,11 @@ function safeJson<T>(s: string | null, fallback: T): T {
   }
 }
 
-export async function loadFindings(db: Db): Promise<StoredFinding[]> {
-  const rows = await db.all<FindingRow>('SELECT * FROM findings ORDER BY id');
+/** Stored findings; `exceptSource` leaves out one source's (recomputed by the caller). */
+export async function loadFindings(db: Db, exceptSource?: string): Promise<StoredFinding[]> {
+  const rows = exceptSource
+    ? await db.all<FindingRow>('SELECT * FROM findings WHERE source <> ? ORDER BY id', [exceptSource])
+    : await db.all<FindingRow>('SELECT * FROM findings ORDER BY id');
   return rows.map((r) => ({
     id: r.id, rule: r.rule, title: r.title, severity: r.severity as Severity, source: r.source, subject: r.subject,
     ...(r.process ? { process: r.process } : {}), ...(r.zone ? { zone: r.zone } : {}),
@@ -190,16 +193,25 @@ const EXPOSED_KINDS = new Set(['dmz', 'external', 'user', 'wireless']);
 /** Reads the store (and uses the model, when given) into one SiteView. */
 export async function buildSiteView(db: Db, opts: SiteViewOptions = {}): Promise<SiteView> {
   const obs = opts.observations ?? await loadObservations(db);
-  const stored = await loadFindings(db);
   const model = opts.model;
   const now = opts.now ?? Date.now();
+  // With a model, check findings are recomputed against it (a stored one the model no longer
+  // produces is stale); only their triage status and first sighting come from the store.
+  const stored = await loadFindings(db, model ? 'check' : undefined);
   const findings = new Map<string, StoredFinding>(stored.map((f) => [f.id, f]));
   const verdicts = new Map<string, FlowVerdict>();
   if (model) {
-    // Verdicts are computed, not stored; the fresh check findings win over stored ones with the same id.
+    const kept = new Map<string, { status: string; first_seen: number }>();
+    for (const r of await db.all<{ id: string; status: string; first_seen: number }>("SELECT id, status, first_seen FROM findings WHERE source = 'check'")) kept.set(r.id, r);
     const r = runCheck(model, obs.edges, { now });
     for (const v of r.verdicts) verdicts.set(v.edge, v);
-    for (const f of r.findings) findings.set(f.id, { ...f, status: findings.get(f.id)?.status ?? 'open', firstSeen: findings.get(f.id)?.firstSeen ?? f.firstSeen });
+    for (const f of r.findings) {
+      const k = kept.get(f.id);
+      const sf = f as StoredFinding;
+      sf.status = k?.status ?? 'open';
+      if (k) sf.firstSeen = Number(k.first_seen);
+      findings.set(f.id, sf);
+    }
   }
   const allFindings = sortFindings([...findings.values()]);
   const placer = model ? new ModelPlacer(model) : undefined;
