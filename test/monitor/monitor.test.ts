@@ -13,6 +13,7 @@ import { after, test } from 'node:test';
 import { promisify } from 'node:util';
 import { DatabaseSync } from 'node:sqlite';
 import { ZeekTailer } from '../../src/monitor/zeek-tail.ts';
+import { readZeek } from '../../src/sources/zeek/index.ts';
 import type { SiemEvent } from '../../src/outputs/siem/event.ts';
 import { REPO, corpusFile } from '../helpers/corpus.ts';
 import { exportDatagrams, metric, send, sleep, startMonitor, started, udpSender } from './harness.ts';
@@ -202,3 +203,30 @@ function spawnSyncCli(args: string[]): { status: number | null; stderr: string }
   const r = spawnSync(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, stderr: r.stderr };
 }
+
+test('--zeek DIR end to end: the running monitor tails conn.log across a rotation and counts every connection once', { timeout: 120_000 }, async () => {
+  const dir = join(TMP, 'zeek-live');
+  mkdirSync(dir, { recursive: true });
+  const src = readFileSync(corpusFile('zeek', 'slips_test10_mixed_conn.tsv.log'), 'utf8').split('\n');
+  const head = src.filter((l) => l.startsWith('#') && !l.startsWith('#close'));
+  const data = src.filter((l) => l && !l.startsWith('#'));
+  const half = Math.floor(data.length / 2);
+  writeFileSync(join(dir, 'conn.log'), `${head.join('\n')}\n${data.slice(0, half).join('\n')}\n`);
+  const m = startMonitor(['--model', MODEL, '--zeek', dir, '--window', '300ms', '--db', join(TMP, 'zeek.db'), '--no-learn', '--json']);
+  try {
+    await started(m);
+    await sleep(800);
+    renameSync(join(dir, 'conn.log'), join(dir, 'conn.2026-11-28-13-00-00.log'));
+    writeFileSync(join(dir, 'conn.log'), `${head.join('\n')}\n${data.slice(half).join('\n')}\n`);
+    await sleep(1200);
+    m.proc.kill('SIGTERM');
+    assert.equal(await m.exited, 0, m.stderr().slice(-2000));
+  } finally {
+    if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
+  }
+  const summary = JSON.parse(m.stdout()) as { records: number; eventsStored: number };
+  // The batch reader over the whole file is the reference (the sample has one line that is no connection).
+  const ref = await readZeek(corpusFile('zeek', 'slips_test10_mixed_conn.tsv.log'));
+  assert.equal(summary.records, ref.inputs[0].records);
+  assert.ok(summary.eventsStored > 0);
+});
