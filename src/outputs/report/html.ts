@@ -27,7 +27,8 @@ function sev(s: string): string {
 
 function blastHtml(b: BlastView): string {
   const side = (title: string, r: BlastView['before']) => `<div><h3>${esc(title)}</h3><div class="big">${r.phiAssets}</div><div>PHI-holding asset(s) reachable, ${r.phiStores} PHI store(s), ${r.reachedAssets} asset(s) in all (weighted score ${r.score})</div>
-${r.paths.length ? `<p>Shortest paths to PHI stores:</p><ul>${r.paths.slice(0, 5).map((p) => `<li><code>${esc(p.path.join(' → '))}</code></li>`).join('')}</ul>` : '<p>No path to a PHI store.</p>'}</div>`;
+${r.paths.length ? `<p>Shortest paths to PHI stores:</p><ul>${r.paths.slice(0, 5).map((p) => `<li><code>${esc(p.path.join(' → '))}</code></li>`).join('')}</ul>` : '<p>No path to a PHI store.</p>'}
+${r.phiReached.length ? `<p>PHI assets reached (hops): ${esc(r.phiReached.map((x) => `${x.asset} (${x.hops})`).join(', '))}</p>` : ''}</div>`;
   const before = barChartSvg('PHI assets reachable', [
     { label: 'today', value: b.before.phiAssets, colour: '#d62728' },
     ...(b.after ? [{ label: 'after proposal', value: b.after.phiAssets, colour: '#2ca02c' }] : []),

@@ -163,7 +163,8 @@ function blastSide(title, b) {
   const d = el('div', {}, el('h3', {}, title), el('div', { class: 'big' }, b.phiAssets), el('p', {}, `PHI-holding asset(s) reachable; ${b.phiStores} PHI store(s); ${b.reachedAssets} asset(s) in all`));
   const ul = el('ul');
   for (const p of b.paths.slice(0, 8)) ul.append(el('li', {}, el('code', {}, p.path.join(' → '))));
-  d.append(ul);
+  d.append(el('h4', {}, 'Shortest paths to PHI stores'), ul);
+  if (b.phiReached.length) d.append(el('h4', {}, 'PHI assets reached (hops)'), el('p', { class: 'reached' }, b.phiReached.map((x) => `${x.asset} (${x.hops})`).join(', ')));
   return d;
 }
 async function loadBlast(target) {
