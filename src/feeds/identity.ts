@@ -88,7 +88,9 @@ export function modelIdentities(a: Asset, modelFile: string): SoftwareIdentity[]
       // The model's own version wins over a CPE written with '*'.
       if (!id.version && a.version) id.version = a.version;
       // Name the software the CPE names; the device's own product name only when it is that software.
-      if (a.product && productKeys(a.vendor, a.product).product === id.product) id.display = label(a.vendor, a.product, id.version);
+      const own = a.product ? productKeys(a.vendor, a.product).product : '';
+      // "Windows Server" + windows_server_2019 is the same software named more precisely.
+      if (a.product && (own === id.product || (own.length > 3 && id.product.startsWith(own)))) id.display = label(a.vendor, a.product, id.version);
       else if (a.product) id.display = `${label(undefined, id.cpe!.product, id.version)} (in ${label(a.vendor, a.product, undefined)})`;
       out.push(id);
     }
