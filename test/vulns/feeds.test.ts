@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { parseCpe } from '../../src/feeds/cpe.ts';
 import { csafProducts } from '../../src/feeds/csaf.ts';
+import type { SoftwareIdentity } from '../../src/feeds/identity.ts';
+import { explainMatch } from '../../src/feeds/match.ts';
 import { importFeeds } from '../../src/feeds/import.ts';
 import { parseFeedText } from '../../src/feeds/parse.ts';
 import { feedSummary, kevFor, productRows } from '../../src/feeds/store.ts';
@@ -47,6 +50,18 @@ describe('CSAF 2.0 product trees (CISA medical advisories and OASIS examples)', 
     assert.equal(a.cvss?.score, 6.1);
     assert.ok(a.remediations.some((r) => r.category === 'vendor_fix' && r.url?.includes('1.0.0-rc2')));
   });
+  it('CSAF CPE helpers (2.2 URIs) match identities by CPE and version: rc1 affected, rc2 fixed', () => {
+    const a = parseFeedText(readFileSync(feed('oasis_csaf_bsi-2022-0001.json'), 'utf8'), 'bsi').advisories[0];
+    const id = (v: string): SoftwareIdentity => ({
+      asset: 'x', display: `converter ${v}`, vendor: 'csaf_tools', product: 'cvrf_csaf_converter', version: v,
+      cpe: parseCpe(`cpe:2.3:a:csaf-tools:cvrf-csaf-converter:${v}:*:*:*:*:*:*:*`), source: 'sbom', detail: 't', confidence: 'high',
+    });
+    const hits = (v: string) => a.affected.filter((e) => explainMatch(id(v), e)).map((e) => e.status);
+    assert.deepEqual(hits('1.0.0-rc1'), ['affected']);
+    assert.deepEqual(hits('1.0.0-rc2'), ['fixed']);
+    assert.deepEqual(hits('1.0.1'), []);
+  });
+
   it('ICSMA-23-331-01: seven CVEs, each affecting both FACSChorus products, with CVSS and mitigations', () => {
     const parsed = parseFeedText(readFileSync(feed('cisa_csaf_icsma-23-331-01.json'), 'utf8'), 'x');
     assert.equal(parsed.advisories.length, 7);
