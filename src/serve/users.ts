@@ -6,7 +6,7 @@
  * as a hash.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { InputError } from '../core/errors.ts';
 import type { Db } from '../store/db.ts';
 import { hashPassword, isScryptHash, randomPassword, verifyPassword } from './password.ts';
@@ -29,8 +29,12 @@ export interface UserDirectory {
 /** users.yaml (or .json): `users: [{ name, role: viewer|admin, hash: "scrypt$..." }]`. */
 export function loadUsersFile(path: string): UserDirectory {
   let doc: unknown;
+  const lines = new LineCounter();
+  let parsed;
   try {
-    doc = parse(readFileSync(path, 'utf8'));
+    parsed = parseDocument(readFileSync(path, 'utf8'), { lineCounter: lines });
+    if (parsed.errors.length) throw parsed.errors[0];
+    doc = parsed.toJS();
   } catch (err) {
     throw new InputError(`cannot read users file: ${(err as Error).message}`, { location: { file: path }, cause: err });
   }
@@ -38,7 +42,9 @@ export function loadUsersFile(path: string): UserDirectory {
   if (!Array.isArray(list) || list.length === 0) throw new InputError('users file needs a non-empty "users:" list', { location: { file: path } });
   const users = new Map<string, User>();
   list.forEach((u: unknown, i) => {
-    const where = { file: path, line: undefined };
+    const node = parsed.getIn(['users', i], true) as { range?: [number, number, number] } | undefined;
+    const pos = node?.range ? lines.linePos(node.range[0]) : undefined;
+    const where = { file: path, ...(pos ? { line: pos.line, column: pos.col } : {}) };
     const o = u as { name?: unknown; role?: unknown; hash?: unknown };
     if (typeof o?.name !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(o.name)) throw new InputError(`users[${i}]: name must be 1-64 letters, digits or . _ @ -`, { location: where });
     if (o.role !== 'viewer' && o.role !== 'admin') throw new InputError(`users[${i}] (${o.name}): role must be viewer or admin`, { location: where });
