@@ -61,7 +61,20 @@ async function mainHelp(): Promise<string> {
   return lines.join('\n');
 }
 
+let pipeGuard = false;
+
+/** `wardline vulns | head` closes stdout early: that is the reader's choice, not an error. */
+function exitQuietlyOnClosedPipe(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const first = argv.findIndex((a) => !a.startsWith('-'));
   const globalOnly = first === -1;
   const wantsJson = argv.includes('--json');

@@ -47,3 +47,18 @@ describe('wardline CLI', () => {
     }
   });
 });
+
+describe('wardline in a pipeline', () => {
+  it('a reader that stops early (| head) is not an error', async () => {
+    const { spawn } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { REPO } = await import('../helpers/corpus.ts');
+    const child = spawn(process.execPath, [join(REPO, 'src/cli/main.ts'), 'model', 'show', 'examples/hospital', '--json'], { cwd: REPO });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE/);
+  });
+});

@@ -40,16 +40,18 @@ export const step: DemoStep = {
     await saveBaseline(ctx.db, name, { configs, observations: true }, baseItems, { replace: true, now: t0 });
 
     await savePlan(ctx.db, { ticket: 'CHG-2041', createdAt: t0, windowStart: Date.now() - 2 * HOUR, windowEnd: Date.now() - HOUR, scope: { assets: ['pacs-main'], cidrs: [], files: [] }, note: 'close DICOM C-STORE to unknown AEs' });
-    // The new flows come from a few sources; a ticket covers the quietest one (in the sample captures
-    // the NetFlow exporter set up on purpose), not the busiest (there, a workstation scanning the PACS).
+    // A ticket covers the quietest source of new flows, and only its first
+    // new flow when there is one source (in the sample captures, a
+    // workstation that goes on to scan the PACS): the rest stay unplanned.
     const late = obs.edges.filter((e) => e.firstSeen >= cut);
     const bySrc = new Map<string, number>();
     for (const e of late) bySrc.set(e.src, (bySrc.get(e.src) ?? 0) + 1);
     const sources = [...bySrc.entries()].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-    const coveredSrc = sources.length > 1 ? sources[0][0] : undefined;
+    const coveredSrc = sources[0]?.[0];
     if (coveredSrc) {
       const seen = late.filter((e) => e.src === coveredSrc).map((e) => e.firstSeen);
-      await savePlan(ctx.db, { ticket: 'CHG-2042', createdAt: t0, windowStart: Math.min(...seen) - MINUTE, windowEnd: Math.max(...seen) + MINUTE, scope: { assets: [], cidrs: [`${coveredSrc}/32`], files: [] }, note: `new flows from ${coveredSrc}` });
+      const windowEnd = sources.length > 1 ? Math.max(...seen) + MINUTE : Math.min(...seen);
+      await savePlan(ctx.db, { ticket: 'CHG-2042', createdAt: t0, windowStart: Math.min(...seen) - MINUTE, windowEnd, scope: { assets: [], cidrs: [`${coveredSrc}/32`], files: [] }, note: `new flows from ${coveredSrc}` });
     }
     const pacs = files.find((f) => f.includes('pacs-main') && f.endsWith('.json'));
     const portal = files.find((f) => f.endsWith('.conf'));
