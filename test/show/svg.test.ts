@@ -61,3 +61,24 @@ describe('flow map SVG', () => {
     assert.doesNotMatch(barChartSvg('<b>x</b>', [{ label: '<img src=x>', value: 3 }]), /<img|<b>/);
   });
 });
+
+describe('report size on large sites', () => {
+  it('HTML and Markdown list the most severe 2000 findings and say how many more there are', async () => {
+    const { renderHtml } = await import('../../src/outputs/report/html.ts');
+    const { renderMarkdown } = await import('../../src/outputs/report/markdown.ts');
+    const v = site(20, 250);
+    const findings = Array.from({ length: 2500 }, (_, i) => ({
+      id: `check:check.no-conduit:${i}`, rule: 'check.no-conduit', title: `finding ${i}`, severity: (i < 10 ? 'critical' : 'low') as 'critical' | 'low', source: 'check',
+      subject: `s${i}`, evidence: {}, references: [], status: 'open',
+    }));
+    const view = {
+      site: 'big', generatedAt: 0, store: 'test', hasModel: true, nodes: v.nodes, edges: v.edges, assets: [], findings, timeline: [],
+      counts: { edges: v.edges.length, allowed: 0, intraZone: 0, violations: 0, unchecked: 0, assets: 0, hosts: 0, phiEdgesCleartext: 0, findings: 2500, bySeverity: {} },
+    };
+    const html = renderHtml(view);
+    assert.match(html, /500 more finding\(s\), less severe/);
+    assert.equal(count(html, /<td><span class="sev"[^>]*>(critical|low)<\/span><\/td><td>finding /g), 2000);
+    assert.match(html, /2500 open finding\(s\): 10 critical/);
+    assert.match(renderMarkdown(view), /500 more finding\(s\), less severe/);
+  });
+});

@@ -21,6 +21,9 @@ th{background:#f0f4f8}.sev{color:#fff;padding:1px 6px;border-radius:3px;font-siz
 @media print{.map{max-height:none;overflow:visible}h2{page-break-before:auto}tr{page-break-inside:avoid}}
 `;
 
+/** Findings listed one by one (most severe first); a document of 50k rows helps nobody, the totals stay exact. */
+export const DETAIL_LIMIT = 2000;
+
 function sev(s: string): string {
   return `<span class="sev" style="background:${SEVERITY_COLOURS[s] ?? '#888'}">${esc(s)}</span>`;
 }
@@ -79,14 +82,15 @@ export function renderHtml(view: SiteView): string {
 
 function findingsTable(view: SiteView): string {
   if (!view.findings.length) return '<p>No findings.</p>';
-  const rows = view.findings.map((f) => {
+  const rows = view.findings.slice(0, DETAIL_LIMIT).map((f) => {
     const cm = complianceFor(f);
     const ev = Object.entries(f.evidence).filter(([, v]) => v !== undefined).map(([k, v]) => `${esc(k)}: ${esc(typeof v === 'string' ? v : JSON.stringify(v))}`).join('<br>');
     const loc = f.location ? `<br><code>${esc(f.location.file)}${f.location.line ? `:${f.location.line}` : ''}</code>` : '';
     return `<tr><td>${sev(f.severity)}</td><td>${esc(f.title)}${loc}<details><summary>evidence</summary>${ev}${f.fix ? `<p><b>Fix:</b> ${esc(f.fix)}</p>` : ''}</details></td><td><code>${esc(f.rule)}</code><br>${esc(f.status)}</td><td>${esc(f.process ?? '')}</td><td>${esc(f.zone ?? '')}</td>`
       + `<td>${[...cm.hipaa, ...cm.hicp, ...cm.iec62443, ...cm.nistCsf].map(esc).join('<br>')}</td></tr>`;
   });
-  return `<table><tr><th>Severity</th><th>Finding</th><th>Rule</th><th>Process</th><th>Zone</th><th>Controls</th></tr>${rows.join('')}</table>`;
+  const more = view.findings.length > DETAIL_LIMIT ? `<p>${view.findings.length - DETAIL_LIMIT} more finding(s), less severe, are in the JSON and SARIF reports.</p>` : '';
+  return `<table><tr><th>Severity</th><th>Finding</th><th>Rule</th><th>Process</th><th>Zone</th><th>Controls</th></tr>${rows.join('')}</table>${more}`;
 }
 
 function inventoryTable(view: SiteView): string {

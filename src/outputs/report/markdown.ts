@@ -1,5 +1,6 @@
 /** The report as Markdown for wikis: the same sections as the HTML, tables instead of charts. */
 import { FRAMEWORKS, complianceFor } from './compliance.ts';
+import { DETAIL_LIMIT } from './html.ts';
 import type { SiteView } from './site-view.ts';
 import { summarise } from './summary.ts';
 
@@ -45,11 +46,12 @@ export function renderMarkdown(view: SiteView): string {
   if (!view.findings.length) L.push('No findings.', '');
   else {
     L.push('| Severity | Finding | Rule | Process | Zone | Controls |', '|---|---|---|---|---|---|');
-    for (const f of view.findings) {
+    for (const f of view.findings.slice(0, DETAIL_LIMIT)) {
       const cm = complianceFor(f);
       const loc = f.location ? ` (${f.location.file}${f.location.line ? `:${f.location.line}` : ''})` : '';
       L.push(`| ${f.severity} | ${cell(f.title + loc)} | \`${f.rule}\` | ${cell(f.process)} | ${cell(f.zone)} | ${cell([...cm.hipaa, ...cm.hicp, ...cm.iec62443, ...cm.nistCsf].join('; '))} |`);
     }
+    if (view.findings.length > DETAIL_LIMIT) L.push('', `${view.findings.length - DETAIL_LIMIT} more finding(s), less severe, are in the JSON and SARIF reports.`);
     L.push('');
   }
   L.push('### Asset inventory', '', '| Asset | Addresses | Zone | Process | Vendor / software | AE titles | Vulnerabilities | Exposure |', '|---|---|---|---|---|---|---|---|');
