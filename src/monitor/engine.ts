@@ -11,7 +11,7 @@ import { ModelIndex } from '../model/index.ts';
 import type { SiteModel } from '../model/types.ts';
 import { edgeKey, type FlowEdge, type HostFacts } from '../observations/types.ts';
 import type { SiemEvent, Sink } from '../outputs/siem/event.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, SqlValue } from '../store/db.ts';
 import { AlertMemo, alertCounts, observeFindings, resolveStale } from './alerts.ts';
 import { windowFindings } from './detect.ts';
 import { storeEvent } from './event-store.ts';
@@ -252,19 +252,37 @@ function oneShot(f: Finding, now: number, site: string): SiemEvent {
 
 /** Running per-site totals of every edge, so a restart or a redelivery can be checked against what was sent. */
 async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[]): Promise<void> {
-  const y = new Yielder();
+  // One row per key (a hostile batch may repeat one; PostgreSQL refuses to update a row twice in one statement).
+  const rows = new Map<string, SqlValue[]>();
   for (const e of edges) {
-    await y.step();
+    const k = edgeKey(e);
     const first = Number.isFinite(e.firstSeen) ? e.firstSeen : 0;
     const last = Number.isFinite(e.lastSeen) ? e.lastSeen : 0;
+    const have = rows.get(k);
+    if (have) {
+      have[7] = (have[7] as number) + e.bytes;
+      have[8] = (have[8] as number) + e.packets;
+      have[9] = (have[9] as number) + e.sessions;
+      have[10] = Math.min(have[10] as number, first);
+      have[11] = Math.max(have[11] as number, last);
+    } else rows.set(k, [site, k, e.src, e.dst, e.transport, e.dport, e.protocol, e.bytes, e.packets, e.sessions, first, last]);
+  }
+  // Multi-row upserts: one prepared statement per chunk instead of per edge.
+  const all = [...rows.values()];
+  const y = new Yielder(4);
+  for (let i = 0; i < all.length; i += EDGE_CHUNK) {
+    await y.step();
+    const chunk = all.slice(i, i + EDGE_CHUNK);
     await t.run(
       `INSERT INTO monitor_edges (site, edge_key, src, dst, transport, dport, protocol, bytes, packets, sessions, first_seen, last_seen)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (site, edge_key) DO UPDATE SET bytes = monitor_edges.bytes + excluded.bytes, packets = monitor_edges.packets + excluded.packets,
          sessions = monitor_edges.sessions + excluded.sessions,
          first_seen = CASE WHEN excluded.first_seen < monitor_edges.first_seen THEN excluded.first_seen ELSE monitor_edges.first_seen END,
          last_seen = CASE WHEN excluded.last_seen > monitor_edges.last_seen THEN excluded.last_seen ELSE monitor_edges.last_seen END`,
-      [site, edgeKey(e), e.src, e.dst, e.transport, e.dport, e.protocol, e.bytes, e.packets, e.sessions, first, last],
+      chunk.flat(),
     );
   }
 }
+
+const EDGE_CHUNK = 200;

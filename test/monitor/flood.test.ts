@@ -15,7 +15,7 @@ import { flood, metric, sleep, startMonitor, started, v5Datagrams } from './harn
 const TMP = mkdtempSync(join(tmpdir(), 'wl-monitor-flood-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 const SECONDS = Number(process.env.WARDLINE_FLOOD_SECONDS ?? 10);
-const RATE = Number(process.env.WARDLINE_FLOOD_RATE ?? 50_000);
+const RATE = Number(process.env.WARDLINE_FLOOD_RATE ?? 25_000);
 
 test(`flood: ${RATE} NetFlow records/s for ${SECONDS} s, records received == records sent`, { timeout: (SECONDS + 90) * 1000 }, async () => {
   const m = startMonitor(['--model', join(REPO, 'examples', 'hospital'), '--netflow', '0', '--health', '0', '--window', '1s', '--db', join(TMP, 'flood.db')]);
