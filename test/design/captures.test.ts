@@ -47,6 +47,7 @@ test('check finds every planted problem in the real captures', () => {
   assert.ok(kiosk, 'kiosk over-sharing');
   assert.ok((kiosk.evidence.excessSegments as string[]).includes('IN1'));
   assert.ok((kiosk.evidence.excessSegments as string[]).includes('NK1'));
+  assert.ok(!(kiosk.evidence.excessSegments as string[]).includes('MSA'), "the kiosk's own ACK is not data it was given");
   assert.ok(find('check.scan', '10.80.2.66'), 'the nmap scan');
   assert.ok(find('check.conduit-expired', 'vendor-support-ct'));
   const dbText = readFileSync(db).toString('latin1');

@@ -85,13 +85,20 @@ export function identityMismatch(cc: CompiledConduit, e: FlowEdge): string | und
   return undefined;
 }
 
+/**
+ * Segments of the acknowledgement, which the receiver itself sends back on
+ * the same connection: the edge's facts hold both directions, but these are
+ * not data the receiver was given.
+ */
+const ACK_SEGMENTS = new Set(['MSA', 'ERR']);
+
 /** What beyond the conduit's data-minimisation lists the receiver got (names only, never values). */
 export function minimisationExcess(cc: CompiledConduit, e: FlowEdge): { segments: string[]; fields: string[]; resources: string[] } {
   const out = { segments: [] as string[], fields: [] as string[], resources: [] as string[] };
   const h = e.facts.hl7;
   if (h) {
     if (cc.allowedSegments) {
-      for (const s of h.segments) if (!cc.allowedSegments.has(s) && !cc.fieldSegments?.has(s)) out.segments.push(s);
+      for (const s of h.segments) if (!cc.allowedSegments.has(s) && !cc.fieldSegments?.has(s) && !ACK_SEGMENTS.has(s)) out.segments.push(s);
     }
     if (cc.allowedFields) {
       for (const f of h.fields) {
