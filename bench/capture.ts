@@ -6,15 +6,16 @@
  *   bulk: a C-STORE capture of 512x512 CT slices between two network
  *         namespaces this script creates (storescu -> storescp, dumpcap on
  *         the veth with offloads off), grown the same way to ~250 MB.
- * Files are cached in bench/out/. For each: `wardline discover F` and
- * `tshark -r F -Y dicom -T fields -e ip.src -e dicom.assoc.item.type`,
+ * Files are cached in bench/out/. For each: `bin/wardline.js discover F`
+ * (the launcher, as a user runs it), plain `node src/cli/main.ts discover F`
+ * and `tshark -r F -Y dicom -T fields -e ip.src -e dicom.assoc.item.type`,
  * under /usr/bin/time -v, BENCH_RUNS times (default 3); medians of MB/s,
  * packets/s and peak RSS, and our throughput as a multiple of tshark's.
  *   node bench/capture.ts [mix|bulk ...]
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -238,6 +239,9 @@ export interface BenchRow {
 
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
+  // Measure the settings the launcher chooses, not whatever this shell has.
+  delete process.env.NODE_OPTIONS;
+  delete process.env.NODE_COMPILE_CACHE;
   const names = process.argv.slice(2).length ? process.argv.slice(2) : ['mix', 'bulk'];
   const rows: BenchRow[] = [];
   const ratios: string[] = [];
@@ -247,19 +251,21 @@ async function main(): Promise<void> {
     const packets = packetsOf(file);
     // Warm the page cache: both tools then read from RAM.
     spawnSync('cat', [file], { stdio: 'ignore' });
-    const discover = [join(REPO, 'src', 'cli', 'main.ts'), 'discover', file, '--no-store', '--quiet'];
-    // Node strips types on every start unless its compile cache is on, and
-    // its default young generation lets connection-shaped garbage pile up in
-    // RSS. The second row shows the launcher settings we recommend: the
-    // compile cache (module.enableCompileCache) and a 2 MB semi-space.
-    const tuned = { NODE_COMPILE_CACHE: join(OUT, 'node-compile-cache'), NODE_OPTIONS: '--max-semi-space-size=2' };
-    const TUNED = 'wardline discover (compile cache, 2 MB semi-space)';
+    const args = ['discover', file, '--no-store', '--quiet'];
+    // As a user runs it: bin/wardline.js executed directly, so that its
+    // shebang flags (2 MB semi-space) and compile cache apply. The second
+    // row is plain `node src/cli/main.ts`, without those settings, to show
+    // what they are worth. (Inherited NODE_OPTIONS/NODE_COMPILE_CACHE were removed in main.)
+    const SHIPPED = 'wardline discover (bin/wardline.js)';
+    const PLAIN = 'node src/cli/main.ts discover';
+    const TSHARK = 'tshark -Y dicom -T fields';
     const tools: Array<[string, string, string[], Record<string, string>?]> = [
-      ['wardline discover', process.execPath, discover, { NODE_COMPILE_CACHE: '', NODE_OPTIONS: '' }],
-      [TUNED, process.execPath, discover, tuned],
-      ['tshark -Y dicom -T fields', 'tshark', ['-r', file, '-Y', 'dicom', '-T', 'fields', '-e', 'ip.src', '-e', 'dicom.assoc.item.type']],
+      [SHIPPED, join(REPO, 'bin', 'wardline.js'), args],
+      [PLAIN, process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), ...args]],
+      [TSHARK, 'tshark', ['-r', file, '-Y', 'dicom', '-T', 'fields', '-e', 'ip.src', '-e', 'dicom.assoc.item.type']],
     ];
-    spawnSync(process.execPath, [...discover.slice(0, 2), '--help'], { stdio: 'ignore', env: { ...process.env, ...tuned } });
+    // Fills the launcher's compile cache, as any earlier run would have.
+    spawnSync(join(REPO, 'bin', 'wardline.js'), ['discover', '--help'], { stdio: 'ignore' });
     const med: Record<string, BenchRow> = {};
     for (const [label, cmd, args, env] of tools) {
       const ts: Timing[] = [];
@@ -275,17 +281,17 @@ async function main(): Promise<void> {
       rows.push(row);
       med[label] = row;
     }
-    const theirs = med['tshark -Y dicom -T fields'];
-    for (const label of ['wardline discover', TUNED]) {
+    const theirs = med[TSHARK];
+    for (const label of [SHIPPED, PLAIN]) {
       const ours = med[label];
       ratios.push(`${name}: ${label} ${(ours.mbPerS / theirs.mbPerS).toFixed(1)}x tshark's throughput, peak RSS ${ours.rssMb.toFixed(0)} MB vs ${theirs.rssMb.toFixed(0)} MB`);
     }
   }
-  console.log(`capture pipeline vs tshark (median of ${RUNS} runs, page cache warm)`);
+  console.log(`capture pipeline vs tshark (median of ${RUNS} runs, page cache warm, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
   console.log(['file', 'tool', 'MB', 'packets', 'MB/s', 'kpkt/s', 'peak RSS MB'].join('\t'));
   for (const r of rows) console.log([r.file, r.tool, r.mb.toFixed(1), r.packets, r.mbPerS.toFixed(1), r.kpktPerS.toFixed(0), r.rssMb.toFixed(0)].join('\t'));
   for (const r of ratios) console.log(r);
-  writeFileSync(join(OUT, 'capture-results.json'), JSON.stringify({ runs: RUNS, rows, ratios }, null, 2));
+  writeFileSync(join(OUT, 'capture-results.json'), JSON.stringify({ runs: RUNS, loadavg: loadavg(), rows, ratios }, null, 2));
 }
 
 await main();

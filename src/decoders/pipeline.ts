@@ -39,7 +39,7 @@ const DETECT_MAX_CHUNKS = 8;
 const DATAGRAM_DETECT_TRIES = 4;
 /** Closed connections linger this long for their last ACKs. */
 const CLOSED_LINGER_MS = 2000;
-const SWEEP_EVERY = 4096;
+const SWEEP_EVERY = 256;
 
 const MODE_DETECT = 0;
 const MODE_STREAM = 1;

@@ -6,7 +6,7 @@
 import type { DicomAePair } from '../../observations/types.ts';
 import { fingerprint, type Software } from './fingerprint.ts';
 import { commandName, isResponse, statusClass, statusHex, type DimseCommand, type StatusClass } from './dimse.ts';
-import { ByteCache, readText, SKIP_NUL } from './text.ts';
+import { BlobCache, ByteCache, readText, SKIP_NUL } from './text.ts';
 import { sopClass, sopClassName, transferSyntaxName } from './uids.ts';
 
 /**
@@ -138,6 +138,20 @@ function softwareOf(impl: Implementation, source: string): Software | undefined 
   return sw;
 }
 
+const NO_CONTEXTS: readonly never[] = Object.freeze([]);
+const NO_IMPLEMENTATION: Implementation = Object.freeze({});
+
+/** What the variable items of an A-ASSOCIATE-RQ or -AC said, shared by every association that sent the same bytes. */
+interface AssociateItems {
+  readonly ok: boolean;
+  readonly contexts: readonly ProposedContext[] | readonly AnsweredContext[];
+  readonly implementation: Implementation;
+}
+
+// Requestors repeat their A-ASSOCIATE-RQ byte for byte (a storescu's is ~14 kB with 128 contexts):
+// one comparison replaces parsing it again.
+const associateItems = new BlobCache<AssociateItems>(256, 4 << 20);
+
 /** The entry with this context id: requestors number contexts 1, 3, 5..., so the id usually gives the index. */
 function byId<T extends { readonly id: number }>(list: readonly T[], id: number): T | undefined {
   const guess = list[(id - 1) >> 1];
@@ -185,12 +199,17 @@ export class Association {
   released: 'no' | 'requested' | 'completed' = 'no';
   reject?: { result: number; source: number; reason: number; text: string };
   abort?: { source: number; reason: number; from: 'requestor' | 'acceptor' };
-  /** Proposed contexts, one per id, in order of appearance (shared items: never modify them). */
-  readonly proposedContexts: ProposedContext[] = [];
-  /** The acceptor's answers, one per id (shared items too). */
-  readonly answeredContexts: AnsweredContext[] = [];
-  requestor: Implementation = {};
-  acceptor: Implementation = {};
+  /**
+   * Proposed contexts, one per id, in order of appearance. The items, and
+   * the list itself when it came whole from the PDU cache (then frozen), are
+   * shared: never modify them.
+   */
+  proposedContexts: readonly ProposedContext[] = NO_CONTEXTS;
+  /** The acceptor's answers, one per id (shared like proposedContexts). */
+  answeredContexts: readonly AnsweredContext[] = NO_CONTEXTS;
+  /** Shared (frozen) when it came from the PDU cache. */
+  requestor: Implementation = NO_IMPLEMENTATION;
+  acceptor: Implementation = NO_IMPLEMENTATION;
   userIdentity?: UserIdentity;
   readonly operations: DicomOperation[] = [];
   /** Requests by command name ("C-STORE"), including those beyond MAX_OPERATIONS. */
@@ -201,6 +220,7 @@ export class Association {
   readonly stored = new Set<string>();
   dataSetFragments = 0;
   malformed = 0;
+  private sawIdentity = false;
 
   constructor(ts: number) {
     this.ts = ts;
@@ -222,8 +242,64 @@ export class Association {
         this.callingAe = readAscii(b, start + 20, start + 36, 16);
       }
     }
+    const from = start + 68;
+    const cached = associateItems.get(b, from, end, type);
+    if (cached !== undefined) {
+      this.adopt(type, cached);
+      return cached.ok;
+    }
+    // Cacheable when it starts from a fresh association and carries no user
+    // identity (whose effect depends on what the other side sent).
+    const fresh = type === 1
+      ? this.proposedContexts.length === 0 && this.requestor === NO_IMPLEMENTATION
+      : this.answeredContexts.length === 0 && this.acceptor === NO_IMPLEMENTATION;
+    this.sawIdentity = false;
+    const ok = this.parseItems(type, b, from, end);
+    if (fresh && !this.sawIdentity) {
+      const items = type === 1 ? this.proposedContexts : this.answeredContexts;
+      const impl = type === 1 ? this.requestor : this.acceptor;
+      associateItems.set(b, from, end, type, { ok, contexts: Object.freeze(items), implementation: Object.freeze(impl) });
+    }
+    return ok;
+  }
+
+  /** Takes over what a cached A-ASSOCIATE-RQ/AC said, sharing it when this association has nothing yet. */
+  private adopt(type: 1 | 2, c: AssociateItems): void {
+    if (type === 1) {
+      if (this.proposedContexts.length === 0) this.proposedContexts = c.contexts as readonly ProposedContext[];
+      else for (const item of c.contexts as readonly ProposedContext[]) put(this.proposedList(), item);
+      this.requestor = this.requestor === NO_IMPLEMENTATION ? c.implementation : { ...this.requestor, ...c.implementation };
+    } else {
+      if (this.answeredContexts.length === 0) this.answeredContexts = c.contexts as readonly AnsweredContext[];
+      else for (const item of c.contexts as readonly AnsweredContext[]) put(this.answeredList(), item);
+      this.acceptor = this.acceptor === NO_IMPLEMENTATION ? c.implementation : { ...this.acceptor, ...c.implementation };
+    }
+  }
+
+  /** The proposed list, copied first if it is shared. */
+  private proposedList(): ProposedContext[] {
+    if (Object.isFrozen(this.proposedContexts)) this.proposedContexts = this.proposedContexts.slice();
+    return this.proposedContexts as ProposedContext[];
+  }
+
+  private answeredList(): AnsweredContext[] {
+    if (Object.isFrozen(this.answeredContexts)) this.answeredContexts = this.answeredContexts.slice();
+    return this.answeredContexts as AnsweredContext[];
+  }
+
+  /** An implementation object this association may write to. */
+  private ownImplementation(type: 1 | 2): Implementation {
+    if (type === 1) {
+      if (Object.isFrozen(this.requestor)) this.requestor = { ...this.requestor };
+      return this.requestor;
+    }
+    if (Object.isFrozen(this.acceptor)) this.acceptor = { ...this.acceptor };
+    return this.acceptor;
+  }
+
+  private parseItems(type: 1 | 2, b: Uint8Array, from: number, end: number): boolean {
     let ok = true;
-    let p = start + 68;
+    let p = from;
     while (p + 4 <= end) {
       const itemType = b[p];
       const len = u16(b, p + 2);
@@ -249,7 +325,7 @@ export class Association {
       item = parseProposed(b, start, end);
       proposedItems.set(b, start, end, item);
     }
-    put(this.proposedContexts, item);
+    put(this.proposedList(), item);
     return item.wellFormed;
   }
 
@@ -260,12 +336,12 @@ export class Association {
       item = parseAnswered(b, start, end);
       answeredItems.set(b, start, end, item);
     }
-    put(this.answeredContexts, item);
+    put(this.answeredList(), item);
     return item.wellFormed;
   }
 
   private userInfo(type: 1 | 2, b: Uint8Array, start: number, end: number): boolean {
-    const impl = type === 1 ? this.requestor : this.acceptor;
+    const impl = this.ownImplementation(type);
     let p = start;
     while (p + 4 <= end) {
       const t = b[p];
@@ -277,6 +353,7 @@ export class Association {
         case 0x52: impl.classUid = readAscii(b, v, v + len); break;
         case 0x55: impl.versionName = readAscii(b, v, v + len, 16); break;
         case 0x58:
+          this.sawIdentity = true;
           // Only the type and the flag: the primary/secondary fields hold credentials.
           if (len >= 2) {
             const idType = b[v];
@@ -289,6 +366,7 @@ export class Association {
           }
           break;
         case 0x59:
+          this.sawIdentity = true;
           if (this.userIdentity) this.userIdentity.serverResponse = true;
           else this.userIdentity = { type: 0, typeName: 'unknown', positiveResponseRequested: true, serverResponse: true };
           break;

@@ -62,6 +62,72 @@ export class ByteCache<T> {
   }
 }
 
+interface Blob<T> {
+  key: Uint8Array;
+  seed: number;
+  value: T;
+}
+
+/**
+ * A cache from longer byte strings (whole PDUs) to values. The hash samples
+ * about a hundred bytes, so a lookup costs one comparison pass over the
+ * bytes; entries whose samples collide share a small bucket. Bounded in
+ * entries and bytes: when either bound is reached it starts over.
+ */
+export class BlobCache<T> {
+  private readonly map = new Map<number, Array<Blob<T>>>();
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private entries = 0;
+  private bytes = 0;
+
+  constructor(maxEntries: number, maxBytes: number) {
+    this.maxEntries = maxEntries;
+    this.maxBytes = maxBytes;
+  }
+
+  private static hash(b: Uint8Array, start: number, end: number, seed: number): number {
+    const len = end - start;
+    let h = Math.imul(0x811c9dc5 ^ seed, 0x01000193) ^ len;
+    const step = len > 128 ? (len >> 6) | 1 : 1;
+    for (let i = start; i < end; i += step) h = Math.imul(h ^ b[i], 0x01000193);
+    // The tail too: PDUs of one toolkit often differ only in their last item.
+    for (let i = Math.max(start, end - 16); i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    return h ^ (h >>> 15);
+  }
+
+  get(b: Uint8Array, start: number, end: number, seed: number): T | undefined {
+    const bucket = this.map.get(BlobCache.hash(b, start, end, seed));
+    if (!bucket) return undefined;
+    const len = end - start;
+    for (const e of bucket) {
+      if (e.seed !== seed || e.key.length !== len) continue;
+      const k = e.key;
+      let i = 0;
+      while (i < len && k[i] === b[start + i]) i++;
+      if (i === len) return e.value;
+    }
+    return undefined;
+  }
+
+  set(b: Uint8Array, start: number, end: number, seed: number, value: T): void {
+    const len = end - start;
+    if (len > this.maxBytes) return;
+    if (this.entries >= this.maxEntries || this.bytes + len > this.maxBytes) {
+      this.map.clear();
+      this.entries = 0;
+      this.bytes = 0;
+    }
+    const h = BlobCache.hash(b, start, end, seed);
+    let bucket = this.map.get(h);
+    if (!bucket) this.map.set(h, (bucket = []));
+    if (bucket.length >= 4) bucket.shift();
+    bucket.push({ key: b.slice(start, end), seed, value });
+    this.entries++;
+    this.bytes += len;
+  }
+}
+
 /** NUL bytes are skipped (AE titles, A-ASSOCIATE UIDs padded with NUL). */
 export const SKIP_NUL = 0;
 /** NUL ends the text (DIMSE command set values). */
