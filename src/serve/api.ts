@@ -3,7 +3,7 @@
  * applied here, so responses stay small whatever the size of the site.
  */
 import { complianceFor } from '../outputs/report/compliance.ts';
-import { blastFor } from '../outputs/report/site-view.ts';
+import { blastFor, blastGraphs } from '../outputs/report/site-view.ts';
 import { ViewCache, type CachedView } from './view-cache.ts';
 
 export type Query = URLSearchParams;
@@ -87,7 +87,8 @@ export function timelineJson(c: CachedView, q: Query): unknown {
 
 export function blastJson(cache: ViewCache, c: CachedView, target: string): unknown {
   if (!cache.model) return { error: 'the dashboard was started without --model: no blast radius' };
-  const b = blastFor(cache.model, c.edges, target, cache.proposed, Date.now());
+  c.memo.blast ??= blastGraphs(cache.model, c.edges, cache.proposed, c.builtAt);
+  const b = blastFor(c.memo.blast, target);
   if (!b) return { error: `'${target}' is not an asset, zone, partner or address of the model` };
   return b;
 }

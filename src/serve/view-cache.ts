@@ -8,7 +8,7 @@
 import type { SiteModel } from '../model/types.ts';
 import { loadObservations } from '../observations/persist.ts';
 import type { FlowEdge } from '../observations/types.ts';
-import { buildSiteView, type SiteView, type StoredFinding } from '../outputs/report/site-view.ts';
+import { buildSiteView, type BlastGraphs, type SiteView, type StoredFinding } from '../outputs/report/site-view.ts';
 import { summarise, type ReportSummary } from '../outputs/report/summary.ts';
 import { flowMapSvg } from '../outputs/report/svg.ts';
 import type { Db } from '../store/db.ts';
@@ -24,7 +24,7 @@ export interface CachedView {
   edgeIdByKey: Map<string, number>;
   findingsBySubject: Map<string, StoredFinding[]>;
   /** Responses that depend on the view only, computed on first use. */
-  memo: { summary?: unknown };
+  memo: { summary?: unknown; blast?: BlastGraphs };
 }
 
 export class ViewCache {

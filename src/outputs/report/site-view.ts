@@ -11,7 +11,7 @@ import { severityRank, type Severity } from '../../core/severity.ts';
 import { blastFrom, rankFootholds, type BlastResult } from '../../analyses/blast/blast.ts';
 import { runCheck, type FlowVerdict } from '../../analyses/check/run.ts';
 import { compilePolicy } from '../../graph/policy.ts';
-import { buildSiteGraph, resolveNodes } from '../../graph/site-graph.ts';
+import { buildSiteGraph, resolveNodes, type SiteGraph } from '../../graph/site-graph.ts';
 import type { SiteModel } from '../../model/types.ts';
 import { ModelPlacer } from '../../observations/classify.ts';
 import { loadObservations } from '../../observations/persist.ts';
@@ -332,23 +332,33 @@ function inventory(model: SiteModel | undefined, placer: ModelPlacer | undefined
 }
 
 /** Blast radius of one target: today (model + observed flows) and, with a proposal, after it is enforced. */
-export function blastFor(model: SiteModel, edges: readonly FlowEdge[], target: string, proposed: SiteViewOptions['proposed'], now: number): BlastView | undefined {
-  const today = buildSiteGraph(compilePolicy(model), edges, { model: true, observed: true, now });
-  const src = resolveNodes(today, target);
+/** The graphs a blast radius is computed on; build once and pass them to blastFor for repeated queries. */
+export interface BlastGraphs {
+  today: SiteGraph;
+  after?: SiteGraph;
+  proposed?: string;
+}
+
+export function blastGraphs(model: SiteModel, edges: readonly FlowEdge[], proposed: SiteViewOptions['proposed'], now: number): BlastGraphs {
+  return {
+    today: buildSiteGraph(compilePolicy(model), edges, { model: true, observed: true, now }),
+    ...(proposed ? { after: buildSiteGraph(compilePolicy(proposed.model), [], { model: true, observed: false, now }), proposed: proposed.label } : {}),
+  };
+}
+
+/** Blast radius of one target: today (model + observed flows) and, with a proposal, after it is enforced. */
+export function blastFor(g: BlastGraphs, target: string): BlastView | undefined {
+  const src = resolveNodes(g.today, target);
   if (!src) return undefined;
-  const before = blastFrom(today, src);
-  if (!proposed) return { target, before };
-  const afterGraph = buildSiteGraph(compilePolicy(proposed.model), [], { model: true, observed: false, now });
-  const asrc = resolveNodes(afterGraph, target);
-  const after = asrc ? blastFrom(afterGraph, asrc) : { ...before, reachedAssets: 0, phiAssets: 0, phiStores: 0, score: 0, phiReached: [], paths: [] };
-  return { target, before, after, proposed: proposed.label };
+  const before = blastFrom(g.today, src);
+  if (!g.after) return { target, before };
+  const asrc = resolveNodes(g.after, target);
+  const after = asrc ? blastFrom(g.after, asrc) : { ...before, reachedAssets: 0, phiAssets: 0, phiStores: 0, score: 0, phiReached: [], paths: [] };
+  return { target, before, after, proposed: g.proposed };
 }
 
 function blastView(model: SiteModel, edges: readonly FlowEdge[], opts: SiteViewOptions, now: number): BlastView | undefined {
-  let target = opts.blastTarget;
-  if (!target) {
-    const today = buildSiteGraph(compilePolicy(model), edges, { model: true, observed: true, now });
-    target = rankFootholds(today, 50).find((r) => r.exposed && r.kind === 'asset')?.node ?? model.assets[0]?.name;
-  }
-  return target ? blastFor(model, edges, target, opts.proposed, now) : undefined;
+  const g = blastGraphs(model, edges, opts.proposed, now);
+  const target = opts.blastTarget ?? rankFootholds(g.today, 50).find((r) => r.exposed && r.kind === 'asset')?.node ?? model.assets[0]?.name;
+  return target ? blastFor(g, target) : undefined;
 }
