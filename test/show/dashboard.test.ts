@@ -164,6 +164,12 @@ describe('wardline serve: the dashboard in a real browser', () => {
         [Date.now(), 'alert.monitor.new-ae-pair', 'high', '172.16.20.99', JSON.stringify({ title }), `test-${title}`]);
       await page.click('nav button[data-tab="alerts"]');
       await page.getByText(title, { exact: false }).waitFor({ timeout: 15_000 });
+      // The timeline shows it too, once the view is rebuilt (here on demand, otherwise within 10 s).
+      const cookie = (await ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+      const { csrf } = (await (await fetch(`${srv.url}/api/session`, { headers: { Cookie: cookie } })).json()) as { csrf: string };
+      assert.equal((await fetch(`${srv.url}/api/refresh`, { method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf } })).status, 200);
+      await page.click('nav button[data-tab="timeline"]');
+      await page.locator('#timeline-table tbody').getByText(title, { exact: false }).waitFor({ timeout: 15_000 });
     } finally {
       await db.close();
       await ctx.close();
