@@ -11,18 +11,17 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { datagramAnalyzers, streamAnalyzers } from '../src/analyzers/registry.ts';
 import { InputError } from '../src/core/errors.ts';
 import { PacketPipeline } from '../src/decoders/pipeline.ts';
 import { FlowAggregator } from '../src/observations/aggregate.ts';
 import { CaptureParser } from '../src/sources/pcap.ts';
-import { convertLink, encodePcap, encodePcapng, readPcap, rng, toIPv6, type Pcap } from '../test/capture/pcapgen.ts';
-
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+import { convertLink, encodePcap, encodePcapng, readPcap, toIPv6, type Pcap } from '../test/capture/pcapgen.ts';
+import { CORPUS } from '../test/helpers/corpus.ts';
+import { fuzzMain, runFuzz, type Rand } from './lib.ts';
 
 export function loadSamples(): Uint8Array[] {
-  const corpus = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
+  const corpus = CORPUS;
   const sources: Pcap[] = [];
   const lab = readPcap(join(corpus, 'lab', 'lab_hospital.pcap'));
   // Windows of the lab capture keep cases small while covering every protocol in it.
@@ -57,7 +56,7 @@ export function loadSamples(): Uint8Array[] {
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x40, 0x20, 0x10, 0x06, 0x11, 0x08, 0x86, 0xdd, 0x81];
 
-export function mutate(samples: Uint8Array[], rand: () => number): Uint8Array {
+export function mutate(samples: Uint8Array[], rand: Rand): Uint8Array {
   const pick = () => samples[Math.floor(rand() * samples.length)];
   let b = Uint8Array.from(pick());
   const n = 1 + Math.floor(rand() * 6);
@@ -134,7 +133,7 @@ export interface FuzzStats {
 }
 
 /** Runs one case; throws what the code under test threw, except the expected InputError. */
-export function runCase(data: Uint8Array, rand: () => number, stats: FuzzStats): void {
+export function runCase(data: Uint8Array, rand: Rand, stats: FuzzStats): void {
   const agg = new FlowAggregator();
   const pipe = new PacketPipeline({ streamAnalyzers, datagramAnalyzers, sink: agg });
   pipe.inputName = 'fuzz';
@@ -161,32 +160,24 @@ export function runCase(data: Uint8Array, rand: () => number, stats: FuzzStats):
   JSON.stringify(obs);
 }
 
-export function fuzz(cases: number, seed: number, log = false): FuzzStats {
+/** Throws on the first exception or hang (a case slower than 2 s). */
+export function fuzz(cases: number, seed: number): FuzzStats {
   const samples = loadSamples();
-  const rand = rng(seed);
   const stats: FuzzStats = { cases: 0, packets: 0, inputErrors: 0, warnings: 0, anomalies: 0, analyzerErrors: 0, slowest: 0 };
-  const t0 = performance.now();
-  for (let i = 0; i < cases; i++) {
-    const data = mutate(samples, rand);
-    const start = performance.now();
-    try {
-      runCase(data, rand, stats);
-    } catch (err) {
-      throw new Error(`case ${i} (seed ${seed}) threw: ${(err as Error)?.stack ?? String(err)}`, { cause: err });
-    }
-    const took = performance.now() - start;
-    if (took > stats.slowest) stats.slowest = took;
-    if (took > 2000) throw new Error(`case ${i} (seed ${seed}) took ${took.toFixed(0)} ms: a hang`);
-    stats.cases++;
-    if (log && (i + 1) % 10000 === 0) process.stderr.write(`${i + 1} cases, ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-  }
+  const run = runFuzz({
+    name: 'capture', cases, seed, slowMs: 2000, stopAfter: 1,
+    gen: (rand) => mutate(samples, rand),
+    check: (data, rand) => runCase(data, rand, stats),
+  });
+  if (run.failures.length) throw new Error(run.failures[0]);
+  stats.cases = run.ran;
+  stats.slowest = run.slowestMs;
   return stats;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t0 = performance.now();
-  const s = fuzz(cases, seed, true);
-  console.log(`capture fuzz: ${s.cases} cases, seed ${seed}, ${((performance.now() - t0) / 1000).toFixed(1)} s; ${s.packets} packets decoded, ${s.inputErrors} not-a-capture, ${s.warnings} reader warnings, ${s.anomalies} anomalies (${s.analyzerErrors} contained analyzer exceptions); slowest case ${s.slowest.toFixed(1)} ms; no exception, no hang`);
+if (import.meta.main) {
+  fuzzMain('capture', (cases, seed) => {
+    const s = fuzz(cases, seed);
+    return { failures: [], summary: `${s.packets} packets decoded, ${s.inputErrors} not-a-capture, ${s.warnings} reader warnings, ${s.anomalies} anomalies (${s.analyzerErrors} contained analyzer exceptions); slowest case ${s.slowest.toFixed(1)} ms` };
+  });
 }

@@ -8,7 +8,7 @@
  * Usage: node fuzz/design.ts [cases] [seed]   (default 100000 cases)
  */
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/core/errors.ts';
 import { openModel } from '../src/model/open.ts';
 import type { Conduit, SiteModel } from '../src/model/types.ts';
@@ -21,27 +21,12 @@ import { compilePolicy } from '../src/graph/policy.ts';
 import { buildSiteGraph } from '../src/graph/site-graph.ts';
 import { blastFrom, rankFootholds } from '../src/analyses/blast/blast.ts';
 import { COMPILE_TARGETS, compileModel } from '../src/outputs/compile/index.ts';
+import { fuzzMain, pick, runFuzz as runFuzzCases, xorshift, type Rand } from './lib.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-type Rand = () => number;
-
-function rng(seed: number): Rand {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
-
 const HOSTILE = ['', ' ', '"', "'; flush ruleset; '", '\n', '\u0000', 'ü', '^', '|', '\\', '${x}', 'a'.repeat(300), '*', '-', '0.0.0.0/0', '::', 'ADT', 'ACK^A01', 'PID-3', 'IN1'];
 const ADDRS = ['10.20.10.11', '10.20.20.10', '172.16.10.30', '203.0.113.77', '198.51.100.20', '10.80.2.66', '127.0.0.1', '::1', 'fd00::5', '255.255.255.255', '0.0.0.0', '10.999.1.1', 'not-an-ip', '', '10.20.10.300'];
-
-function pick<T>(r: Rand, xs: readonly T[]): T {
-  return xs[Math.floor(r() * xs.length)];
-}
 
 function clone<T>(x: T): T {
   return structuredClone(x);
@@ -109,15 +94,18 @@ function mutateModel(r: Rand, base: SiteModel): SiteModel {
 
 export interface FuzzStats { cases: number; ok: number; inputErrors: number }
 
+/** Throws on the first crash: anything but an InputError is a bug to look at. */
 export function runFuzz(cases: number, seed = 1): FuzzStats {
   const base = openModel(join(ROOT, 'examples', 'hospital')).model;
-  const r = rng(seed);
-  const stats: FuzzStats = { cases, ok: 0, inputErrors: 0 };
   const now = Date.UTC(2026, 10, 28);
-  for (let i = 0; i < cases; i++) {
-    const model = r() < 0.7 ? mutateModel(r, base) : clone(base);
-    const edges = sampleEdges(r, model);
-    try {
+  const run = runFuzzCases({
+    name: 'design', cases, seed, rand: xorshift(seed), stopAfter: 1,
+    gen: (r) => {
+      const model = r() < 0.7 ? mutateModel(r, base) : clone(base);
+      return { model, edges: sampleEdges(r, model) };
+    },
+    expected: (err) => err instanceof InputError,
+    check: ({ model, edges }, r) => {
       switch (Math.floor(r() * 5)) {
         case 0: runCheck(model, edges, { now }); break;
         case 1: {
@@ -135,19 +123,15 @@ export function runFuzz(cases: number, seed = 1): FuzzStats {
           rankFootholds(sg, 5);
         }
       }
-      stats.ok++;
-    } catch (err) {
-      if (err instanceof InputError) { stats.inputErrors++; continue; }
-      throw new Error(`case ${i} (seed ${seed}) crashed: ${(err as Error).stack ?? String(err)}`, { cause: err });
-    }
-  }
-  return stats;
+    },
+  });
+  if (run.failures.length) throw new Error(`crashed: ${run.failures[0]}`);
+  return { cases, ok: run.ran - run.expected, inputErrors: run.expected };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t = Date.now();
-  const s = runFuzz(cases, seed);
-  process.stdout.write(`design fuzz: ${s.cases} cases (seed ${seed}): ${s.ok} ok, ${s.inputErrors} input errors, no crash, ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+if (import.meta.main) {
+  fuzzMain('design', (cases, seed) => {
+    const s = runFuzz(cases, seed);
+    return { failures: [], summary: `${s.ok} ok, ${s.inputErrors} input errors, no crash` };
+  });
 }

@@ -6,10 +6,11 @@
  *   node fuzz/dicom.ts [cases=100000] [seed=1]
  */
 import { corpusFile } from '../test/helpers/corpus.ts';
-import { countingSink, mutate, rechunk, rng, tcpStreams, type Chunk } from '../test/analyzers/helpers.ts';
+import { countingSink, mutate, rechunk, tcpStreams, type Chunk } from '../test/analyzers/helpers.ts';
 import { dicomAnalyzer } from '../src/analyzers/dicom/analyzer.ts';
 import type { ConnectionInfo, Direction } from '../src/decoders/analyzer.ts';
 import type { ProtocolRecord } from '../src/observations/types.ts';
+import { fuzzMain, runFuzz, xorshift } from './lib.ts';
 
 interface Sample {
   conn: ConnectionInfo;
@@ -51,47 +52,47 @@ export interface FuzzResult {
 
 export function fuzzDicom(cases: number, seed: number): FuzzResult {
   const samples = dicomSamples();
-  const r = rng(seed);
   const res: FuzzResult = { cases, records: 0, anomalies: 0, slowestMs: 0, failures: [] };
-  for (let i = 0; i < cases; i++) {
-    const s = samples[Math.floor(r() * samples.length)];
-    const o = samples[Math.floor(r() * samples.length)];
-    const d0 = r() < 0.7 ? mutate(s.dirs[0], o.dirs[0], r) : s.dirs[0];
-    const d1 = r() < 0.5 ? mutate(s.dirs[1], o.dirs[1], r) : s.dirs[1];
-    // Interleave the two directions in a few random slices, as TCP would.
-    const chunks: Chunk[] = [];
-    const cuts = 1 + Math.floor(r() * 4);
-    for (let k = 0; k < cuts; k++) {
-      chunks.push({ dir: 0, bytes: d0.subarray(Math.floor((k * d0.length) / cuts), Math.floor(((k + 1) * d0.length) / cuts)) });
-      chunks.push({ dir: 1, bytes: d1.subarray(Math.floor((k * d1.length) / cuts), Math.floor(((k + 1) * d1.length) / cuts)) });
-    }
-    const size = r() < 0.2 ? () => 1 + Math.floor(r() * 8) : () => 1 + Math.floor(r() * 3000);
-    const sink = countingSink(check);
-    const t0 = performance.now();
-    try {
-      const parser = dicomAnalyzer.create(s.conn, sink);
-      let ts = 0;
-      for (const c of rechunk(chunks, size)) {
-        if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
-        else parser.data(c.dir, c.bytes, ts++);
+  const run = runFuzz({
+    name: 'dicom', cases, seed, rand: xorshift(seed), keep: 10,
+    gen: (r) => {
+      const s = samples[Math.floor(r() * samples.length)];
+      const o = samples[Math.floor(r() * samples.length)];
+      const d0 = r() < 0.7 ? mutate(s.dirs[0], o.dirs[0], r) : s.dirs[0];
+      const d1 = r() < 0.5 ? mutate(s.dirs[1], o.dirs[1], r) : s.dirs[1];
+      // Interleave the two directions in a few random slices, as TCP would.
+      const chunks: Chunk[] = [];
+      const cuts = 1 + Math.floor(r() * 4);
+      for (let k = 0; k < cuts; k++) {
+        chunks.push({ dir: 0, bytes: d0.subarray(Math.floor((k * d0.length) / cuts), Math.floor(((k + 1) * d0.length) / cuts)) });
+        chunks.push({ dir: 1, bytes: d1.subarray(Math.floor((k * d1.length) / cuts), Math.floor(((k + 1) * d1.length) / cuts)) });
       }
-      parser.end(ts);
-    } catch (err) {
-      if (res.failures.length < 10) res.failures.push(`case ${i} (seed ${seed}): ${(err as Error).stack ?? String(err)}`);
-    }
-    res.slowestMs = Math.max(res.slowestMs, performance.now() - t0);
-    res.records += sink.records;
-    res.anomalies += sink.anomalies;
-  }
+      const size = r() < 0.2 ? () => 1 + Math.floor(r() * 8) : () => 1 + Math.floor(r() * 3000);
+      return { conn: s.conn, chunks, size };
+    },
+    check: ({ conn, chunks, size }, r) => {
+      const sink = countingSink(check);
+      try {
+        const parser = dicomAnalyzer.create(conn, sink);
+        let ts = 0;
+        for (const c of rechunk(chunks, size)) {
+          if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
+          else parser.data(c.dir, c.bytes, ts++);
+        }
+        parser.end(ts);
+      } finally {
+        res.records += sink.records;
+        res.anomalies += sink.anomalies;
+      }
+    },
+  });
+  res.slowestMs = run.slowestMs;
+  res.failures = run.failures;
   return res;
 }
 
-if (import.meta.main) {
-  const cases = Number(process.argv[2] ?? 100000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t0 = performance.now();
-  const res = fuzzDicom(cases, seed);
-  console.log(`dicom fuzz: ${res.cases} cases, ${res.records} records, ${res.anomalies} anomalies, slowest case ${res.slowestMs.toFixed(1)} ms, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const f of res.failures) console.error(f);
-  process.exitCode = res.failures.length ? 1 : 0;
+export function summarize(res: FuzzResult): { failures: string[]; summary: string } {
+  return { failures: res.failures, summary: `${res.records} records, ${res.anomalies} anomalies, slowest case ${res.slowestMs.toFixed(1)} ms` };
 }
+
+if (import.meta.main) fuzzMain('dicom', (cases, seed) => summarize(fuzzDicom(cases, seed)));

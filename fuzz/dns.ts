@@ -5,11 +5,11 @@
  * Seeded: node fuzz/dns.ts [cases] [seed]
  * A failure is an exception or a case slower than 1 s.
  */
-import { fileURLToPath } from 'node:url';
 import { dnsAnalyzer, dnsTcpAnalyzer } from '../src/analyzers/dns/analyzer.ts';
 import { RecordingSink, udpDatagrams, type Datagram } from '../test/analyzers/web-helpers.ts';
 import { corpusFile } from '../test/helpers/corpus.ts';
-import { concat, fuzzStreams, main, mutateBytes, rng, type FuzzResult, type StreamSample } from './http.ts';
+import { fuzzStreams, summarize, type FuzzResult, type StreamSample } from './http.ts';
+import { concat, fuzzMain, mutate, runFuzz } from './lib.ts';
 
 const TOKENS = [
   [0xc0, 0x0c], [0xc0, 0x00], [0xc0, 0x02], [0xff, 0xff], [0x3f], [0x40], [0x00], [0x00, 0x01, 0x00, 0x01], [0x00, 0x0c, 0x00, 0x01],
@@ -25,25 +25,20 @@ function loadDatagrams(): Datagram[] {
 
 export function fuzz(cases: number, seed: number): FuzzResult {
   const dgs = loadDatagrams();
-  const r = rng(seed);
-  const failures: string[] = [];
   let records = 0;
   const half = Math.floor(cases / 2);
-  for (let c = 0; c < half; c++) {
-    const d = dgs[Math.floor(r() * dgs.length)];
-    const payload = mutateBytes(d.payload, r, TOKENS);
-    const sink = new RecordingSink();
-    const t0 = performance.now();
-    try {
+  const udp = runFuzz({
+    name: 'dns', cases: half, seed, slowMs: 1000, stopAfter: 20, prefix: 'udp ',
+    gen: (r) => {
+      const d = dgs[Math.floor(r() * dgs.length)];
+      return { d, payload: mutate(d.payload, r, TOKENS) };
+    },
+    check: ({ d, payload }, r, c) => {
+      const sink = new RecordingSink();
       if (dnsAnalyzer.detect(payload, d.conn) || r() < 0.5) dnsAnalyzer.datagram(d.dir, payload, c, d.conn, sink);
       records += sink.records.length;
-    } catch (err) {
-      failures.push(`udp case ${c} (seed ${seed}): ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    }
-    const ms = performance.now() - t0;
-    if (ms > 1000) failures.push(`udp case ${c} (seed ${seed}): took ${ms.toFixed(0)} ms`);
-    if (failures.length >= 20) break;
-  }
+    },
+  });
   // TCP: each flow's messages framed with their length, then mutated and split by the stream fuzzer.
   const flows = new Map<string, StreamSample>();
   for (const d of dgs) {
@@ -53,7 +48,7 @@ export function fuzz(cases: number, seed: number): FuzzResult {
     flows.set(d.conn.id, s);
   }
   const tcp = fuzzStreams(dnsTcpAnalyzer, [...flows.values()], cases - half, seed, TOKENS);
-  return { cases, failures: [...failures, ...tcp.failures], records: records + tcp.records };
+  return { cases, failures: [...udp.failures, ...tcp.failures], records: records + tcp.records };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main('dns', fuzz);
+if (import.meta.main) fuzzMain('dns', (cases, seed) => summarize(fuzz(cases, seed)));

@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/core/errors.ts';
 import { parseCpe } from '../src/feeds/cpe.ts';
 import type { SoftwareIdentity } from '../src/feeds/identity.ts';
@@ -21,20 +21,10 @@ import { parseFeedText } from '../src/feeds/parse.ts';
 import { parsePurl } from '../src/feeds/purl.ts';
 import { parseSbom } from '../src/feeds/sbom.ts';
 import { compareVersions, inRange, parseRangeText } from '../src/feeds/version.ts';
+import { CORPUS } from '../test/helpers/corpus.ts';
+import { fuzzMain, runFuzz, type Rand } from './lib.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const CORPUS = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample { name: string; text: string; kind: 'feed' | 'sbom' }
 
@@ -62,7 +52,7 @@ const WEIRD = ['', '*', '-', '0', '-1', '1e309', '99999999999999999999', '1..2',
 
 type J = unknown;
 
-function mutateJson(v: J, r: () => number, depth = 0): J {
+function mutateJson(v: J, r: Rand, depth = 0): J {
   if (depth > 40) return v;
   if (Array.isArray(v)) {
     if (v.length && r() < 0.3) {
@@ -97,7 +87,7 @@ function mutateJson(v: J, r: () => number, depth = 0): J {
   return v;
 }
 
-function mutateText(s: string, r: () => number): string {
+function mutateText(s: string, r: Rand): string {
   const op = r();
   if (op < 0.3) return s.slice(0, Math.floor(r() * s.length));
   const b = Buffer.from(s, 'utf8');
@@ -120,19 +110,22 @@ const IDS: SoftwareIdentity[] = [
 export interface FuzzResult { cases: number; parsed: number; inputErrors: number; failures: string[] }
 
 export function fuzzFeeds(cases: number, seed = 1, hangMs = 2000): FuzzResult {
-  const r = rng(seed);
   const all = samples();
   const res: FuzzResult = { cases, parsed: 0, inputErrors: 0, failures: [] };
   const parsedJson = new Map<string, J>();
   for (const s of all) {
     try { parsedJson.set(s.name, JSON.parse(s.text)); } catch { /* a cut sample: text mutations only */ }
   }
-  for (let c = 0; c < cases; c++) {
-    const s = all[Math.floor(r() * all.length)];
-    const json = parsedJson.get(s.name);
-    const text = json !== undefined && r() < 0.7 ? JSON.stringify(mutateJson(json, r)) : mutateText(s.text, r);
-    const t0 = performance.now();
-    try {
+  const run = runFuzz({
+    name: 'feeds', cases, seed, slowMs: hangMs, keep: 20,
+    gen: (r) => {
+      const s = all[Math.floor(r() * all.length)];
+      const json = parsedJson.get(s.name);
+      return { s, text: json !== undefined && r() < 0.7 ? JSON.stringify(mutateJson(json, r)) : mutateText(s.text, r) };
+    },
+    label: (c) => c.s.name,
+    expected: (err) => err instanceof InputError,
+    check: ({ s, text }, r) => {
       if (s.kind === 'feed') {
         const feed = parseFeedText(text, s.name);
         for (const a of feed.advisories) for (const e of a.affected) for (const id of IDS) explainMatch(id, e);
@@ -144,22 +137,16 @@ export function fuzzFeeds(cases: number, seed = 1, hangMs = 2000): FuzzResult {
       if (rg) inRange('3.6.7', rg);
       parseCpe(`cpe:2.3:${w}`);
       parsePurl(`pkg:${w}`);
-    } catch (err) {
-      if (err instanceof InputError) res.inputErrors++;
-      else if (res.failures.length < 20) res.failures.push(`case ${c} (${s.name}, seed ${seed}): ${(err as Error).stack?.split('\n').slice(0, 3).join(' | ')}`);
-    }
-    const dt = performance.now() - t0;
-    if (dt > hangMs && res.failures.length < 20) res.failures.push(`case ${c} (${s.name}, seed ${seed}): took ${dt.toFixed(0)} ms`);
-  }
+    },
+  });
+  res.inputErrors = run.expected;
+  res.failures = run.failures;
   return res;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 20261128);
-  const t = performance.now();
-  const res = fuzzFeeds(cases, seed);
-  process.stdout.write(`${res.cases} cases in ${((performance.now() - t) / 1000).toFixed(1)} s: ${res.parsed} parsed, ${res.inputErrors} InputErrors, ${res.failures.length} failures\n`);
-  for (const f of res.failures) process.stdout.write(`  ${f}\n`);
-  process.exitCode = res.failures.length ? 1 : 0;
+if (import.meta.main) {
+  fuzzMain('feeds', (cases, seed) => {
+    const res = fuzzFeeds(cases, seed);
+    return { failures: res.failures, summary: `${res.parsed} parsed, ${res.inputErrors} InputErrors` };
+  }, 20261128);
 }

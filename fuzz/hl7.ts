@@ -9,9 +9,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, corpusFile } from '../test/helpers/corpus.ts';
-import { connectionInfo, countingSink, mllp, mutate, rechunk, rng, tcpStreams } from '../test/analyzers/helpers.ts';
+import { connectionInfo, countingSink, mllp, mutate, rechunk, tcpStreams } from '../test/analyzers/helpers.ts';
 import { hl7Analyzer } from '../src/analyzers/hl7/analyzer.ts';
 import type { ProtocolRecord } from '../src/observations/types.ts';
+import { summarize, type FuzzResult } from './dicom.ts';
+import { fuzzMain, runFuzz, xorshift } from './lib.ts';
 
 export function hl7Samples(): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -41,50 +43,40 @@ function check(rec: ProtocolRecord): void {
   for (const f of rec.fields as string[]) if (!/^[A-Z][A-Z0-9]{2}-\d+$/.test(f)) throw new Error(`bad field name ${JSON.stringify(f)}`);
 }
 
-export interface FuzzResult {
-  cases: number;
-  records: number;
-  anomalies: number;
-  slowestMs: number;
-  failures: string[];
-}
+export type { FuzzResult };
 
 export function fuzzHl7(cases: number, seed: number): FuzzResult {
   const samples = hl7Samples();
-  const r = rng(seed);
   const conn = connectionInfo('10.0.0.1', 40000, '10.0.0.2', 2575);
   const res: FuzzResult = { cases, records: 0, anomalies: 0, slowestMs: 0, failures: [] };
-  for (let i = 0; i < cases; i++) {
-    const s = samples[Math.floor(r() * samples.length)];
-    const o = samples[Math.floor(r() * samples.length)];
-    const bytes = mutate(s, o, r, TOKENS);
-    const size = r() < 0.2 ? () => 1 + Math.floor(r() * 4) : () => 1 + Math.floor(r() * 1500);
-    const sink = countingSink(check);
-    const t0 = performance.now();
-    try {
-      const parser = hl7Analyzer.create(conn, sink);
-      let ts = 0;
-      for (const c of rechunk([{ dir: r() < 0.9 ? 0 : 1, bytes }], size)) {
-        if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
-        else parser.data(c.dir, c.bytes, ts++);
+  const run = runFuzz({
+    name: 'hl7', cases, seed, rand: xorshift(seed), keep: 10,
+    gen: (r) => {
+      const s = samples[Math.floor(r() * samples.length)];
+      const o = samples[Math.floor(r() * samples.length)];
+      const bytes = mutate(s, o, r, TOKENS);
+      const size = r() < 0.2 ? () => 1 + Math.floor(r() * 4) : () => 1 + Math.floor(r() * 1500);
+      return { bytes, size };
+    },
+    check: ({ bytes, size }, r) => {
+      const sink = countingSink(check);
+      try {
+        const parser = hl7Analyzer.create(conn, sink);
+        let ts = 0;
+        for (const c of rechunk([{ dir: r() < 0.9 ? 0 : 1, bytes }], size)) {
+          if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
+          else parser.data(c.dir, c.bytes, ts++);
+        }
+        parser.end(ts);
+      } finally {
+        res.records += sink.records;
+        res.anomalies += sink.anomalies;
       }
-      parser.end(ts);
-    } catch (err) {
-      if (res.failures.length < 10) res.failures.push(`case ${i} (seed ${seed}): ${(err as Error).stack ?? String(err)}`);
-    }
-    res.slowestMs = Math.max(res.slowestMs, performance.now() - t0);
-    res.records += sink.records;
-    res.anomalies += sink.anomalies;
-  }
+    },
+  });
+  res.slowestMs = run.slowestMs;
+  res.failures = run.failures;
   return res;
 }
 
-if (import.meta.main) {
-  const cases = Number(process.argv[2] ?? 100000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t0 = performance.now();
-  const res = fuzzHl7(cases, seed);
-  console.log(`hl7 fuzz: ${res.cases} cases, ${res.records} records, ${res.anomalies} anomalies, slowest case ${res.slowestMs.toFixed(1)} ms, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  for (const f of res.failures) console.error(f);
-  process.exitCode = res.failures.length ? 1 : 0;
-}
+if (import.meta.main) fuzzMain('hl7', (cases, seed) => summarize(fuzzHl7(cases, seed)));

@@ -7,75 +7,14 @@
  * credential showing up in what the analyzer reported.
  * The stream machinery here is shared with fuzz/tls.ts and fuzz/dns.ts.
  */
-import { fileURLToPath } from 'node:url';
 import type { ConnectionInfo, Direction, StreamAnalyzer } from '../src/decoders/analyzer.ts';
 import { httpAnalyzer } from '../src/analyzers/http/analyzer.ts';
 import { RecordingSink, tcpStreams } from '../test/analyzers/web-helpers.ts';
 import { corpusFile } from '../test/helpers/corpus.ts';
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { fuzzMain, mutate, runFuzz } from './lib.ts';
 
 const enc = new TextEncoder();
 export const bytes = (s: string): Uint8Array => enc.encode(s);
-
-/** Applies 1..6 random edits: flips, inserted tokens, deletions, duplicated slices, truncation, random runs. */
-export function mutateBytes(src: Uint8Array, r: () => number, tokens: Uint8Array[]): Uint8Array {
-  let b = src;
-  const n = 1 + Math.floor(r() * 6);
-  for (let k = 0; k < n; k++) {
-    const at = Math.floor(r() * (b.length + 1));
-    const op = Math.floor(r() * 7);
-    if (op === 0 && b.length > 0) {
-      const c = b.slice();
-      c[Math.min(at, c.length - 1)] ^= 1 << Math.floor(r() * 8);
-      b = c;
-    } else if (op === 1) {
-      const t = tokens[Math.floor(r() * tokens.length)];
-      b = concat(b.subarray(0, at), t, b.subarray(at));
-    } else if (op === 2) {
-      b = concat(b.subarray(0, at), b.subarray(Math.min(b.length, at + 1 + Math.floor(r() * 32))));
-    } else if (op === 3) {
-      const from = Math.floor(r() * b.length);
-      b = concat(b.subarray(0, at), b.subarray(from, from + Math.floor(r() * 128)), b.subarray(at));
-    } else if (op === 4) {
-      b = b.subarray(0, at);
-    } else if (op === 5) {
-      const run = new Uint8Array(Math.floor(r() * 64));
-      for (let i = 0; i < run.length; i++) run[i] = Math.floor(r() * 256);
-      b = concat(b.subarray(0, at), run, b.subarray(at));
-    } else if (b.length > 1) {
-      // Overwrite a 16-bit value with an extreme: lengths are the usual weak spot.
-      const c = b.slice();
-      const p = Math.min(at, c.length - 2);
-      const v = [0, 0xffff, 0x7fff, 0x8000, 1][Math.floor(r() * 5)];
-      c[p] = v >> 8;
-      c[p + 1] = v & 0xff;
-      b = c;
-    }
-  }
-  return b;
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export interface StreamSample {
   conn: ConnectionInfo;
@@ -105,25 +44,25 @@ export function fuzzStreams(
   analyzer: StreamAnalyzer, samples: StreamSample[], cases: number, seed: number, tokens: Uint8Array[],
   check?: (sink: RecordingSink) => string | undefined,
 ): FuzzResult {
-  const r = rng(seed);
-  const failures: string[] = [];
   let records = 0;
-  for (let c = 0; c < cases; c++) {
-    const s = samples[Math.floor(r() * samples.length)];
-    const chunks: Array<{ dir: Direction; data: Uint8Array }> = [];
-    for (const ch of s.chunks) {
-      const roll = r();
-      if (roll < 0.03) continue;
-      const data = roll < 0.4 ? mutateBytes(ch.data, r, tokens) : ch.data;
-      chunks.push({ dir: ch.dir, data });
-      if (roll > 0.98) chunks.push({ dir: ch.dir, data });
-    }
-    if (chunks.length === 0) continue;
-    const sink = new RecordingSink();
-    const started = performance.now();
-    try {
-      analyzer.detect(chunks[0].dir, chunks[0].data, s.conn);
-      const p = analyzer.create(s.conn, sink);
+  const run = runFuzz({
+    name: 'streams', cases, seed, slowMs: 1000, stopAfter: 20,
+    gen: (r) => {
+      const s = samples[Math.floor(r() * samples.length)];
+      const chunks: Array<{ dir: Direction; data: Uint8Array }> = [];
+      for (const ch of s.chunks) {
+        const roll = r();
+        if (roll < 0.03) continue;
+        const data = roll < 0.4 ? mutate(ch.data, r, tokens) : ch.data;
+        chunks.push({ dir: ch.dir, data });
+        if (roll > 0.98) chunks.push({ dir: ch.dir, data });
+      }
+      return chunks.length ? { conn: s.conn, chunks } : undefined;
+    },
+    check: ({ conn, chunks }, r, c) => {
+      const sink = new RecordingSink();
+      analyzer.detect(chunks[0].dir, chunks[0].data, conn);
+      const p = analyzer.create(conn, sink);
       for (const ch of chunks) {
         if (r() < 0.02) p.gap(ch.dir, 1 + Math.floor(r() * 3000));
         let i = 0;
@@ -135,16 +74,10 @@ export function fuzzStreams(
       }
       p.end(c);
       records += sink.records.length;
-      const problem = check?.(sink);
-      if (problem) failures.push(`case ${c} (seed ${seed}): ${problem}`);
-    } catch (err) {
-      failures.push(`case ${c} (seed ${seed}): ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    }
-    const ms = performance.now() - started;
-    if (ms > 1000) failures.push(`case ${c} (seed ${seed}): took ${ms.toFixed(0)} ms`);
-    if (failures.length >= 20) break;
-  }
-  return { cases, failures, records };
+      return check?.(sink);
+    },
+  });
+  return { cases, failures: run.failures, records };
 }
 
 /** Canaries planted by the mutations: none may ever be reported. */
@@ -181,6 +114,10 @@ export function checkNoCanary(sink: RecordingSink): string | undefined {
   return undefined;
 }
 
+export function summarize(res: FuzzResult): { failures: string[]; summary: string } {
+  return { failures: res.failures, summary: `${res.records} records` };
+}
+
 export function fuzz(cases: number, seed: number): FuzzResult {
   const samples = [...loadStreams([
     'pcap/arkime_http-basicauth.pcap', 'pcap/arkime_http-post-upload.pcap', 'pcap/arkime_http-simple-get.pcap', 'pcap/zeek_http_get.pcap',
@@ -189,15 +126,4 @@ export function fuzz(cases: number, seed: number): FuzzResult {
   return fuzzStreams(httpAnalyzer, samples, cases, seed, HTTP_TOKENS, checkNoCanary);
 }
 
-export function main(name: string, run: (cases: number, seed: number) => FuzzResult): void {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t0 = performance.now();
-  const res = run(cases, seed);
-  const s = (performance.now() - t0) / 1000;
-  console.log(`${name}: ${res.cases} cases, ${res.records} records, ${res.failures.length} failures, ${s.toFixed(1)} s`);
-  for (const f of res.failures) console.log(f);
-  process.exitCode = res.failures.length > 0 ? 1 : 0;
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) main('http', fuzz);
+if (import.meta.main) fuzzMain('http', (cases, seed) => summarize(fuzz(cases, seed)));

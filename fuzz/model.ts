@@ -8,25 +8,15 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/core/errors.ts';
 import { ModelIndex } from '../src/model/index.ts';
 import { loadModelSources, type ModelSource } from '../src/model/load.ts';
 import { STARTER_MODEL } from '../src/model/template.ts';
 import { validateModel } from '../src/model/validate.ts';
+import { fuzzMain, runFuzz } from './lib.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Whole sample files, plus windows of their lines so that most cases stay small and fast. */
 function samples(): ModelSource[] {
@@ -100,48 +90,44 @@ export interface FuzzResult {
   cases: number;
   inputErrors: number;
   withProblems: number;
-  failures: Array<{ case: number; error: string }>;
+  failures: string[];
   slowest: number;
 }
 
 /** `slowMs`: a case slower than this counts as a failure (a hang); tests on a loaded CI machine pass more. */
 export function fuzzModel(cases: number, seed = 1, slowMs = 2000): FuzzResult {
   const pool = samples();
-  const r = rng(seed);
   const res: FuzzResult = { cases, inputErrors: 0, withProblems: 0, failures: [], slowest: 0 };
   const probes = ['10.20.10.11', '172.16.10.30', '8.8.8.8', '::1', 'fd00::5', '10.80.3.255'];
-  for (let c = 0; c < cases; c++) {
-    const count = r() < 0.8 ? 1 : 2 + Math.floor(r() * 2);
-    const sources: ModelSource[] = [];
-    for (let i = 0; i < count; i++) {
-      const s = pool[Math.floor(r() * pool.length)];
-      sources.push({ file: s.file, text: i === 0 || r() < 0.3 ? mutate(s.text, r, r() < 0.4) : s.text });
-    }
-    const t0 = performance.now();
-    try {
+  const run = runFuzz({
+    name: 'model', cases, seed, slowMs,
+    gen: (r) => {
+      const count = r() < 0.8 ? 1 : 2 + Math.floor(r() * 2);
+      const sources: ModelSource[] = [];
+      for (let i = 0; i < count; i++) {
+        const s = pool[Math.floor(r() * pool.length)];
+        sources.push({ file: s.file, text: i === 0 || r() < 0.3 ? mutate(s.text, r, r() < 0.4) : s.text });
+      }
+      return sources;
+    },
+    expected: (err) => err instanceof InputError,
+    check: (sources) => {
       const { model, problems } = loadModelSources(sources);
       const more = validateModel(model, { now: Date.UTC(2026, 0, 1) });
       if (problems.length + more.length) res.withProblems++;
       const index = new ModelIndex(model);
       for (const p of probes) { index.zoneFor(p); index.assetFor(p); index.partnerFor(p); }
-    } catch (err) {
-      if (err instanceof InputError) res.inputErrors++;
-      else res.failures.push({ case: c, error: err instanceof Error ? `${err.stack}` : String(err) });
-    }
-    const dt = performance.now() - t0;
-    if (dt > res.slowest) res.slowest = dt;
-    if (dt > slowMs) res.failures.push({ case: c, error: `slow: ${dt.toFixed(0)} ms` });
-  }
+    },
+  });
+  res.inputErrors = run.expected;
+  res.slowest = run.slowestMs;
+  res.failures = run.failures;
   return res;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t0 = performance.now();
-  const res = fuzzModel(cases, seed);
-  const secs = (performance.now() - t0) / 1000;
-  console.log(`model fuzz: ${res.cases} cases (seed ${seed}) in ${secs.toFixed(1)} s: ${res.inputErrors} InputError, ${res.withProblems} with problems, slowest ${res.slowest.toFixed(1)} ms, ${res.failures.length} failures`);
-  for (const f of res.failures.slice(0, 5)) console.log(`case ${f.case}: ${f.error}`);
-  process.exitCode = res.failures.length ? 1 : 0;
+if (import.meta.main) {
+  fuzzMain('model', (cases, seed) => {
+    const res = fuzzModel(cases, seed);
+    return { failures: res.failures.slice(0, 5), summary: `${res.inputErrors} InputError, ${res.withProblems} with problems, slowest ${res.slowest.toFixed(1)} ms` };
+  });
 }

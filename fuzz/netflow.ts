@@ -12,19 +12,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NetflowDecoder, PcapUdpWalker, TemplateCache, FlowFolder, createConnSample, foldRecord } from '../src/sources/netflow/index.ts';
+import { fuzzMain, runFuzz, type Rand } from './lib.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Samples {
   /** Sessions: datagrams of one exporter in export order (templates first). */
@@ -84,7 +74,7 @@ function setOffsets(b: Uint8Array): number[] {
 
 const INTERESTING = [0, 1, 2, 3, 4, 255, 256, 257, 0x7fff, 0x8000, 0xfffe, 0xffff];
 
-export function mutate(src: Uint8Array, r: () => number, donors: Uint8Array[]): Uint8Array {
+export function mutate(src: Uint8Array, r: Rand, donors: Uint8Array[]): Uint8Array {
   // A copy: Buffer.slice() would be a view and the mutations would corrupt the sample.
   let b: Uint8Array = new Uint8Array(src);
   const n = 1 + Math.floor(r() * 6);
@@ -131,61 +121,58 @@ export interface FuzzResult {
   failures: string[];
 }
 
+/** Every 200th case walks a whole mutated export pcap; the rest replay one mutated exporter session. */
+function netflowCase(samples: Samples, donors: Uint8Array[], r: Rand, i: number, res: FuzzResult): void {
+  if (i % 200 === 199) {
+    // The export-pcap walk, fed in random chunk sizes.
+    const p = mutate(samples.pcaps[Math.floor(r() * samples.pcaps.length)], r, donors);
+    const dec = new NetflowDecoder({ onRecord() {} });
+    const w = new PcapUdpWalker((d) => dec.decode(d.payload, d.src, d.ts));
+    for (let off = 0; off < p.length;) {
+      const n = 1 + Math.floor(r() * 512);
+      w.push(p.subarray(off, off + n));
+      off += n;
+    }
+    w.end();
+    return;
+  }
+  const session = samples.sessions[Math.floor(r() * samples.sessions.length)];
+  const cache = new TemplateCache();
+  const folder = new FlowFolder('netflow');
+  const sample = createConnSample();
+  let bytes = 0;
+  let records = 0;
+  const dec = new NetflowDecoder({ onRecord(rec) { records++; foldRecord(folder, sample, rec); } }, { cache });
+  for (const d of session) {
+    const m = r() < 0.7 ? mutate(d, r, donors) : d;
+    bytes += m.length;
+    dec.decode(m, 'fuzz', 0);
+  }
+  if (r() < 0.1) cache.expire(1e15, 0);
+  folder.result();
+  // A record takes at least one byte of some datagram.
+  if (records > bytes) throw new Error(`${records} records from ${bytes} bytes`);
+  res.records += records;
+  res.anomalies += dec.anomalies.total;
+}
+
 export function runNetflowFuzz(cases: number, seed = 1, samples = loadSamples()): FuzzResult {
-  const r = rng(seed);
   const donors = samples.sessions.flat();
   const res: FuzzResult = { cases: 0, records: 0, anomalies: 0, failures: [] };
-  for (let i = 0; i < cases; i++) {
-    const started = performance.now();
-    try {
-      if (i % 200 === 199) {
-        // The export-pcap walk, fed in random chunk sizes.
-        const p = mutate(samples.pcaps[Math.floor(r() * samples.pcaps.length)], r, donors);
-        const dec = new NetflowDecoder({ onRecord() {} });
-        const w = new PcapUdpWalker((d) => dec.decode(d.payload, d.src, d.ts));
-        for (let off = 0; off < p.length;) {
-          const n = 1 + Math.floor(r() * 512);
-          w.push(p.subarray(off, off + n));
-          off += n;
-        }
-        w.end();
-      } else {
-        const session = samples.sessions[Math.floor(r() * samples.sessions.length)];
-        const cache = new TemplateCache();
-        const folder = new FlowFolder('netflow');
-        const sample = createConnSample();
-        let bytes = 0;
-        let records = 0;
-        const dec = new NetflowDecoder({ onRecord(rec) { records++; foldRecord(folder, sample, rec); } }, { cache });
-        for (const d of session) {
-          const m = r() < 0.7 ? mutate(d, r, donors) : d;
-          bytes += m.length;
-          dec.decode(m, 'fuzz', 0);
-        }
-        if (r() < 0.1) cache.expire(1e15, 0);
-        folder.result();
-        // A record takes at least one byte of some datagram.
-        if (records > bytes) throw new Error(`${records} records from ${bytes} bytes`);
-        res.records += records;
-        res.anomalies += dec.anomalies.total;
-      }
-    } catch (err) {
-      res.failures.push(`case ${i} (seed ${seed}): ${(err as Error).stack ?? err}`);
-      if (res.failures.length > 10) break;
-    }
-    const ms = performance.now() - started;
-    if (ms > 1000) res.failures.push(`case ${i} (seed ${seed}) took ${ms.toFixed(0)} ms`);
-    res.cases++;
-  }
+  // Mutation happens inside the case: a pcap case and a session case draw differently.
+  const run = runFuzz({
+    name: 'netflow', cases, seed, slowMs: 1000, stopAfter: 11,
+    gen: (_r, i) => i,
+    check: (i, r) => netflowCase(samples, donors, r, i, res),
+  });
+  res.cases = run.ran;
+  res.failures = run.failures;
   return res;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const cases = Number(process.argv[2] ?? 100_000);
-  const seed = Number(process.argv[3] ?? 1);
-  const t = performance.now();
-  const res = runNetflowFuzz(cases, seed);
-  console.log(`netflow fuzz: ${res.cases} cases, ${res.records} records, ${res.anomalies} anomalies, ${((performance.now() - t) / 1000).toFixed(1)} s, ${res.failures.length} failures`);
-  for (const f of res.failures) console.error(f);
-  process.exit(res.failures.length ? 1 : 0);
+if (import.meta.main) {
+  fuzzMain('netflow', (cases, seed) => {
+    const res = runNetflowFuzz(cases, seed);
+    return { failures: res.failures, summary: `${res.records} records, ${res.anomalies} anomalies` };
+  });
 }

@@ -4,10 +4,10 @@
  * gapped at random. Seeded: node fuzz/tls.ts [cases] [seed]
  * A failure is an exception, a case slower than 1 s, or a malformed JA4.
  */
-import { fileURLToPath } from 'node:url';
 import { tlsAnalyzer } from '../src/analyzers/tls/analyzer.ts';
 import type { RecordingSink } from '../test/analyzers/web-helpers.ts';
-import { fuzzStreams, loadStreams, main, type FuzzResult } from './http.ts';
+import { fuzzStreams, loadStreams, summarize, type FuzzResult } from './http.ts';
+import { fuzzMain } from './lib.ts';
 
 const TOKENS = [
   [0x16, 0x03, 0x01, 0xff, 0xff], [0x16, 0x03, 0x03, 0x00, 0x00], [0x14, 0x03, 0x03, 0x00, 0x01, 0x01], [0x17, 0x03, 0x03, 0x40, 0x00],
@@ -36,4 +36,4 @@ export function fuzz(cases: number, seed: number): FuzzResult {
   return fuzzStreams(tlsAnalyzer, samples, cases, seed, TOKENS, check);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main('tls', fuzz);
+if (import.meta.main) fuzzMain('tls', (cases, seed) => summarize(fuzz(cases, seed)));

@@ -158,17 +158,7 @@ export function runStreams(analyzers: StreamAnalyzer[], streams: TcpStream[], co
 }
 
 /** Deterministic PRNG (xorshift32) for chunkings and fuzzing. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
+export { xorshift as rng } from '../../fuzz/lib.ts';
 
 /**
  * The same byte stream cut differently: consecutive chunks of one direction

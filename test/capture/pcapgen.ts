@@ -5,6 +5,7 @@
  * perfect, only readable by tshark.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { rng } from '../../fuzz/lib.ts';
 
 export interface Rec {
   sec: number;
@@ -222,16 +223,7 @@ export function toIPv6(p: Pcap): Pcap {
 }
 
 /** Seeded PRNG (mulberry32) for deterministic shuffles. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /**
  * Reorders and duplicates TCP data segments: swaps neighbouring data

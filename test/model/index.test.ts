@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCidr, parseIPv4, parseIp, cidrContains, formatIPv4 } from '../../src/core/net.ts';
 import { ModelIndex } from '../../src/model/index.ts';
+import { rng } from '../../fuzz/lib.ts';
 import { loadModelSources } from '../../src/model/load.ts';
 import type { SiteModel, Zone } from '../../src/model/types.ts';
 
@@ -102,16 +103,6 @@ partners:
   assert.equal(idx.endpointContains({ partner: 'insurer' }, '203.0.113.10'), true);
 });
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The definition of longest-prefix match, by brute force; earlier zones win ties on identical prefixes. */
 function bruteForce(zones: Zone[], ip: string): string | undefined {
