@@ -30,6 +30,12 @@ export interface PipelineOptions {
   /** Capture-time idle limits before a connection is reported (ms). */
   tcpIdleMs?: number;
   udpIdleMs?: number;
+  /**
+   * Live connections kept at most (default 65536, about 40 MB); beyond it the
+   * least recently active quarter is reported and dropped, so that a scan or
+   * flood cannot grow memory without bound.
+   */
+  maxConnections?: number;
 }
 
 const V6_BASE = 4294967296;
@@ -182,6 +188,7 @@ export class PacketPipeline implements StreamReceiver {
   private readonly datagramAnalyzers: readonly DatagramAnalyzer[];
   private readonly tcpIdleMs: number;
   private readonly udpIdleMs: number;
+  private readonly maxConnections: number;
   private readonly d = new DecodedPacket();
   private readonly table = new Map<number, Conn>();
   private readonly v6Ids = new Map<string, number>();
@@ -202,6 +209,7 @@ export class PacketPipeline implements StreamReceiver {
     this.datagramAnalyzers = opts.datagramAnalyzers;
     this.tcpIdleMs = opts.tcpIdleMs ?? 300_000;
     this.udpIdleMs = opts.udpIdleMs ?? 60_000;
+    this.maxConnections = Math.max(16, opts.maxConnections ?? 65536);
   }
 
   /** Live connections in the table. */
@@ -276,6 +284,7 @@ export class PacketPipeline implements StreamReceiver {
       }
     }
     if (!conn) {
+      if (this.live >= this.maxConnections) this.evict();
       // Who is the client: the SYN sender; the SYN-ACK receiver; otherwise
       // the side on the higher (ephemeral) port.
       let flip: boolean;
@@ -604,6 +613,19 @@ export class PacketPipeline implements StreamReceiver {
     for (const c of done) {
       this.remove(c);
       this.finish(c);
+    }
+  }
+
+  /** The table is full: reports and drops the least recently active quarter. */
+  private evict(): void {
+    const all: Conn[] = [];
+    for (const head of this.table.values()) for (let c: Conn | undefined = head; c; c = c.hnext) all.push(c);
+    all.sort((x, y) => x.last - y.last);
+    const n = Math.max(1, all.length >> 2);
+    this.sink.anomaly('connection-table-full', `more than ${this.maxConnections} live connections; the ${n} least recently active were reported early`, this.where());
+    for (let i = 0; i < n; i++) {
+      this.remove(all[i]);
+      this.finish(all[i]);
     }
   }
 

@@ -466,18 +466,26 @@ export class Association {
 
   /** Requestor and acceptor software, from their implementation items. */
   software(): { requestor?: Software; acceptor?: Software } {
-    return {
-      requestor: softwareOf(this.requestor, 'dicom-implementation-rq'),
-      acceptor: softwareOf(this.acceptor, 'dicom-implementation-ac'),
-    };
+    return { requestor: this.requestorSoftware(), acceptor: this.acceptorSoftware() };
+  }
+
+  requestorSoftware(): Software | undefined {
+    return softwareOf(this.requestor, 'dicom-implementation-rq');
+  }
+
+  acceptorSoftware(): Software | undefined {
+    return softwareOf(this.acceptor, 'dicom-implementation-ac');
   }
 
   /** SOP classes the association is about: those used by commands, else accepted, else proposed. */
   sopClasses(): string[] {
-    const used = new Set<string>();
-    for (const op of this.operations) if (op.sopClass && op.command !== 'C-ECHO') used.add(op.sopClass);
-    if (used.size === 0 && this.commands['C-ECHO']) used.add('1.2.840.10008.1.1');
-    if (used.size > 0) return [...used];
+    // A list, not a Set: an association uses a few SOP classes, and their strings are interned.
+    const used: string[] = [];
+    for (const op of this.operations) {
+      if (op.sopClass && op.command !== 'C-ECHO' && !used.includes(op.sopClass)) used.push(op.sopClass);
+    }
+    if (used.length === 0 && this.commands['C-ECHO']) used.push('1.2.840.10008.1.1');
+    if (used.length > 0) return used;
     const accepted: string[] = [];
     const proposed: string[] = [];
     for (const c of this.proposedContexts) {
@@ -490,12 +498,12 @@ export class Association {
 
   /** Modalities implied by what the requestor stored. */
   modalities(): string[] {
-    const out = new Set<string>();
+    const out: string[] = [];
     for (const uid of this.stored) {
       const m = sopClass(uid)?.modality;
-      if (m) out.add(m);
+      if (m && !out.includes(m)) out.push(m);
     }
-    return [...out];
+    return out;
   }
 
   toRecord(conn: string, endTs: number): Record<string, unknown> & { log: string; ts: number; conn: string } {

@@ -31,11 +31,17 @@ export function foldAssociation(a: Association, conn: ConnectionInfo, sink: Anal
   }
   const facts = sink.facts();
   const d = (facts.dicom ??= emptyDicomFacts());
-  const pair = d.aePairs.find((x) => x.calling === a.callingAe && x.called === a.calledAe && x.outcome === a.outcome);
+  let pair;
+  for (const x of d.aePairs) {
+    if (x.calling === a.callingAe && x.called === a.calledAe && x.outcome === a.outcome) {
+      pair = x;
+      break;
+    }
+  }
   if (pair) pair.count++;
   else if (d.aePairs.length < MAX_LIST) d.aePairs.push({ calling: a.callingAe, called: a.calledAe, outcome: a.outcome, count: 1 });
   for (const uid of a.sopClasses()) addUnique(d.sopClasses, uid);
-  for (const [name, n] of Object.entries(a.commands)) d.commands[name] = (d.commands[name] ?? 0) + n;
+  for (const name in a.commands) d.commands[name] = (d.commands[name] ?? 0) + a.commands[name];
   for (const op of a.operations) addUnique(d.moveDestinations, op.moveDestination);
   addUnique(d.implementationClassUids, a.requestor.classUid);
   addUnique(d.implementationClassUids, a.acceptor.classUid);
@@ -44,13 +50,12 @@ export function foldAssociation(a: Association, conn: ConnectionInfo, sink: Anal
   // Data sets carry patient data by nature (images, query keys); an echo does not.
   sink.setProtocol('dicom', { phi: a.dataSetFragments > 0 });
 
-  const sw = a.software();
   const client = sink.host(conn.client);
   if (a.requested) {
     addUnique(client.roles, 'dicom-scu');
     addUnique(client.aeTitles, a.callingAe);
   }
-  addSoftware(client, sw.requestor);
+  addSoftware(client, a.requestorSoftware());
   for (const m of a.modalities()) addUnique(client.modalities, m);
 
   const answered = a.accepted || a.outcome === 'rejected';
@@ -62,5 +67,5 @@ export function foldAssociation(a: Association, conn: ConnectionInfo, sink: Anal
   }
   // A rejected called AE is a title the server does not have.
   if (a.accepted) addUnique(server.aeTitles, a.calledAe);
-  addSoftware(server, sw.acceptor);
+  addSoftware(server, a.acceptorSoftware());
 }
