@@ -112,3 +112,31 @@ test('sensor -> JetStream (3 nodes) -> two workers -> PostgreSQL; SIGKILL one wo
     await db.end();
   }
 });
+
+test('a worker reports NATS trouble on /healthz (503) while the whole cluster is down, and recovers', { timeout: 120_000 }, async () => {
+  const w = startMonitor(['--nats', nats.urls, '--queue', 'health-check', '--db', pgh.url, '--model', join(REPO, 'examples', 'hospital'), '--health', '0', '--window', '500ms']);
+  try {
+    const s = await logged(w, 'monitor started');
+    const health = Number(s.health);
+    const status = async () => (await fetch(`http://127.0.0.1:${health}/healthz`)).status;
+    assert.equal(await status(), 200);
+    for (let i = 0; i < nats.nodes.length; i++) await nats.kill(i);
+    let st = 0;
+    for (let k = 0; k < 100 && st !== 503; k++) {
+      st = await status();
+      if (st !== 503) await sleep(100);
+    }
+    assert.equal(st, 503);
+    assert.match(JSON.stringify(await (await fetch(`http://127.0.0.1:${health}/healthz`)).json()), /"nats":"down"/);
+    // Each restart waits for JetStream, which needs a quorum: start them together.
+    await Promise.all(nats.nodes.map((_, i) => nats.restart(i)));
+    for (let k = 0; k < 300 && st !== 200; k++) {
+      st = await status();
+      if (st !== 200) await sleep(100);
+    }
+    assert.equal(st, 200, 'healthy again once the cluster is back');
+  } finally {
+    if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
+    await w.exited;
+  }
+});

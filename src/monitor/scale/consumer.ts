@@ -24,7 +24,20 @@ export async function runConsumer(nc: NatsConnection, engine: MonitorEngine, o: 
   const consumer = await nc.jetstream().consumers.get(STREAM, o.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
   let closed = false;
+  let connected = true;
   void nc.closed().then(() => { closed = true; });
+  // Health follows the connection: down while the client is reconnecting to the cluster.
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') {
+        connected = false;
+        o.log?.warn({ server: String(s.data) }, 'NATS disconnected; reconnecting');
+      } else if (s.type === 'reconnect') {
+        connected = true;
+        o.log?.info({ server: String(s.data) }, 'NATS reconnected');
+      }
+    }
+  })().catch(() => undefined);
   const lag = setInterval(() => {
     consumer.info(true).then((i) => { engine.metrics.pending = i.num_pending + i.num_ack_pending; }, () => undefined);
   }, 2000);
@@ -60,7 +73,7 @@ export async function runConsumer(nc: NatsConnection, engine: MonitorEngine, o: 
   })();
   return {
     get closed() {
-      return closed;
+      return closed || !connected;
     },
     async stop() {
       clearInterval(lag);
