@@ -5,65 +5,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Collector, freePort, recordingProxy, rechunk, runStream, type RecordingProxy } from './helpers.ts';
+import { freePort, waitForPort } from '../helpers/net.ts';
+import { writeDicomFiles } from './dicom-files.ts';
+import { Collector, recordingProxy, rechunk, runStream, type RecordingProxy } from './helpers.ts';
 import { dicomAnalyzer } from '../../src/analyzers/dicom/analyzer.ts';
 
 const run = promisify(execFile);
 const FILES = 5;
 const MAX_PDU = 4096;
-
-const MAKE = `
-import sys
-from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
-for i in range(int(sys.argv[2])):
-    out = '%s/img%d.dcm' % (sys.argv[1], i)
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.4'
-    meta.MediaStorageSOPInstanceUID = '1.2.826.0.1.3680043.8.498.4242.%d' % i
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(out, {}, file_meta=meta, preamble=b'\\0' * 128)
-    ds.is_little_endian = True
-    ds.is_implicit_VR = False
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = '1.2.826.0.1.3680043.8.498.4242'
-    ds.SeriesInstanceUID = '1.2.826.0.1.3680043.8.498.4242.0'
-    ds.PatientName = 'ZZCANARY^PHINEAS'
-    ds.PatientID = 'CANARY-7731'
-    ds.Modality = 'MR'
-    ds.Rows = 256
-    ds.Columns = 256
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = 'MONOCHROME2'
-    ds.BitsAllocated = 16
-    ds.BitsStored = 16
-    ds.HighBit = 15
-    ds.PixelRepresentation = 0
-    ds.PixelData = bytes((j * 7 + i) & 255 for j in range(256 * 256 * 2))
-    ds.save_as(out, write_like_original=False)
-`;
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`storescp did not listen on ${port}`);
-}
 
 describe('bulk C-STORE with a 4 kB PDU (DCMTK storescu -> storescp)', () => {
   let dir = '';
@@ -72,10 +26,21 @@ describe('bulk C-STORE with a 4 kB PDU (DCMTK storescu -> storescp)', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wl-dicom-hl7-'));
-    execFileSync('/usr/bin/python3', ['-c', MAKE, dir, String(FILES)]);
+    writeDicomFiles(Array.from({ length: FILES }, (_, i) => ({
+      path: join(dir, `img${i}.dcm`),
+      sopClass: '1.2.840.10008.5.1.4.1.1.4',
+      sopInstance: `1.2.826.0.1.3680043.8.498.4242.${i}`,
+      study: '1.2.826.0.1.3680043.8.498.4242',
+      series: '1.2.826.0.1.3680043.8.498.4242.0',
+      modality: 'MR',
+      rows: 256,
+      columns: 256,
+      attributes: { PatientName: 'ZZCANARY^PHINEAS', PatientID: 'CANARY-7731' },
+      pixels: { length: 256 * 256 * 2, step: 7, offset: i },
+    })));
     const port = await freePort();
     scp = spawn('storescp', ['--ignore', '--max-pdu', String(MAX_PDU), '-aet', 'WLSTORE', String(port)], { stdio: 'ignore' });
-    await waitForPort(port);
+    await waitForPort('127.0.0.1', port, 10_000);
     proxy = await recordingProxy(port);
   });
 

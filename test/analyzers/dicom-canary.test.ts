@@ -9,65 +9,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Collector, freePort, recordingProxy, runStream, type RecordingProxy } from './helpers.ts';
+import { freePort, waitForPort } from '../helpers/net.ts';
+import { writeDicomFiles } from './dicom-files.ts';
+import { Collector, recordingProxy, runStream, type RecordingProxy } from './helpers.ts';
 import { dicomAnalyzer } from '../../src/analyzers/dicom/analyzer.ts';
 
 const run = promisify(execFile);
 const CANARIES = ['ZZCANARY', 'PHINEAS', 'CANARY-7731', '19700101'];
-
-const MAKE_CT = `
-import sys
-from pydicom.dataset import FileDataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian
-out = sys.argv[1]
-meta = FileMetaDataset()
-meta.MediaStorageSOPClassUID = '1.2.840.10008.5.1.4.1.1.2'
-meta.MediaStorageSOPInstanceUID = '1.2.826.0.1.3680043.8.498.7731.3'
-meta.TransferSyntaxUID = ExplicitVRLittleEndian
-ds = FileDataset(out, {}, file_meta=meta, preamble=b'\\0' * 128)
-ds.is_little_endian = True
-ds.is_implicit_VR = False
-ds.SOPClassUID = meta.MediaStorageSOPClassUID
-ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-ds.StudyInstanceUID = '1.2.826.0.1.3680043.8.498.7731.1'
-ds.SeriesInstanceUID = '1.2.826.0.1.3680043.8.498.7731.2'
-ds.PatientName = 'ZZCANARY^PHINEAS'
-ds.PatientID = 'CANARY-7731'
-ds.PatientBirthDate = '19700101'
-ds.StudyDate = '20240101'
-ds.AccessionNumber = 'ACC7731'
-ds.Modality = 'CT'
-ds.Rows = 8
-ds.Columns = 8
-ds.SamplesPerPixel = 1
-ds.PhotometricInterpretation = 'MONOCHROME2'
-ds.BitsAllocated = 16
-ds.BitsStored = 16
-ds.HighBit = 15
-ds.PixelRepresentation = 0
-ds.PixelData = bytes(range(128))
-ds.save_as(out, write_like_original=False)
-`;
-
-async function waitForPort(port: number, ms: number): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > until) throw new Error(`nothing listens on ${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('dicom PHI canary against DCMTK dcmqrscp', () => {
   let dir = '';
@@ -80,7 +31,18 @@ describe('dicom PHI canary against DCMTK dcmqrscp', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wl-dicom-hl7-'));
     mkdirSync(join(dir, 'db'));
-    execFileSync('/usr/bin/python3', ['-c', MAKE_CT, join(dir, 'ct.dcm')]);
+    writeDicomFiles([{
+      path: join(dir, 'ct.dcm'),
+      sopClass: '1.2.840.10008.5.1.4.1.1.2',
+      sopInstance: '1.2.826.0.1.3680043.8.498.7731.3',
+      study: '1.2.826.0.1.3680043.8.498.7731.1',
+      series: '1.2.826.0.1.3680043.8.498.7731.2',
+      modality: 'CT',
+      rows: 8,
+      columns: 8,
+      attributes: { PatientName: 'ZZCANARY^PHINEAS', PatientID: 'CANARY-7731', PatientBirthDate: '19700101', StudyDate: '20240101', AccessionNumber: 'ACC7731' },
+      pixels: { length: 128, step: 1, offset: 0 },
+    }]);
     const port = await freePort();
     movePort = await freePort();
     moveProxy = await recordingProxy(movePort);
@@ -91,7 +53,7 @@ describe('dicom PHI canary against DCMTK dcmqrscp', () => {
       'AETable BEGIN', `WLQR ${join(dir, 'db')} RW (20, 64mb) ANY`, 'AETable END', '',
     ].join('\n'));
     scp = spawn('dcmqrscp', ['-c', join(dir, 'qr.cfg')], { stdio: 'ignore' });
-    await waitForPort(port, 10000);
+    await waitForPort('127.0.0.1', port, 10_000);
     proxy = await recordingProxy(port);
   });
 

@@ -248,16 +248,6 @@ export async function recordingProxy(targetPort: number, targetHost = '127.0.0.1
   };
 }
 
-/** A free loopback TCP port (for servers that cannot listen on port 0). */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const addr = srv.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 const INTERESTING = [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x0b, 0x0d, 0x1c, 0x7c, 0x5e, 0x7f, 0x80, 0xfe, 0xff];
 

@@ -6,7 +6,6 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { connect } from 'node:net';
 
 export interface Netns {
   name: string;
@@ -70,17 +69,3 @@ export function createNetns(tag: string, octet: number): Netns {
   return ns;
 }
 
-/** Resolves once host:port accepts TCP connections. */
-export async function waitForPort(host: string, port: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = connect({ host, port });
-      s.once('connect', () => { s.destroy(); res(true); });
-      s.once('error', () => { s.destroy(); res(false); });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${host}:${port} did not open within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -19,7 +19,8 @@ import { runProbe, type ProbeReport } from '../../src/checks/probe/run.ts';
 import { ModelIndex } from '../../src/model/index.ts';
 import type { SiteModel } from '../../src/model/types.ts';
 import { REPO } from '../helpers/corpus.ts';
-import { createNetns, waitForPort, type Netns } from './netns.ts';
+import { waitForPort } from '../helpers/net.ts';
+import { createNetns, type Netns } from './netns.ts';
 
 let ns: Netns;
 let dir: string;

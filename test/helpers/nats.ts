@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
-import { freePort } from './postgres.ts';
+import { freePort } from './net.ts';
 
 export interface NatsNode {
   name: string;

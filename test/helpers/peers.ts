@@ -21,10 +21,10 @@
  *   const vna = await startDcmqrscp({ host: h, aet: 'VNA', port: 11112 });
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './corpus.ts';
+import { freePort } from './net.ts';
 import { spawnIn, waitListen } from './netns.ts';
 import type { Host, Proc } from './netns.ts';
 
@@ -39,19 +39,6 @@ export interface PeerHandle {
   stop(opts?: { keepDir?: boolean }): Promise<void>;
 }
 
-/** A TCP port free on the local machine right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function peerDir(kind: string): string {
   return mkdtempSync(join(tmpdir(), `wl-peer-${kind}-`));

@@ -10,9 +10,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './net.ts';
+
+/** Kept here too: older tests import it from this module. */
+export { freePort };
 
 export interface PostgresHandle {
   url: string;
@@ -27,16 +30,6 @@ function pgBin(name: string): string {
   return join(base, versions[0], 'bin', name);
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function asPostgres(args: string[]): string {
   const isRoot = process.getuid?.() === 0;
