@@ -111,6 +111,10 @@ try {
   const { createServer } = await import('node:http');
   const view = await buildSiteView(db, { model: m });
   const naive = createServer((_req, res) => { const body = JSON.stringify({ nodes: view.nodes, edges: view.edges, findings: view.findings, assets: view.assets }); res.writeHead(200, { 'Content-Type': 'application/json' }); res.end(body); });
+  // Long keep-alive on both: the peer's multi-second JSON.stringify blocks this one process, and a
+  // 5 s idle timer firing late would race the client's reuse of the socket (ECONNRESET).
+  naive.keepAliveTimeout = 120_000;
+  dash.server.keepAliveTimeout = 120_000;
   await new Promise<void>((res) => naive.listen(0, '127.0.0.1', res));
   const naiveUrl = `http://127.0.0.1:${(naive.address() as { port: number }).port}/`;
   try {
