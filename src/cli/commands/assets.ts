@@ -1,10 +1,7 @@
-import { InputError } from '../../core/errors.ts';
-import { openModel } from '../../model/open.ts';
 import { ModelPlacer, classifyEdges } from '../../observations/classify.ts';
 import { renderDiagram } from '../../observations/diagram.ts';
-import { loadObservations } from '../../observations/persist.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command } from '../command.ts';
+import { FORMAT_OPTION, optionalModel, storedObservations, viewFormat } from '../observed.ts';
 
 export const command: Command = {
   name: 'assets',
@@ -18,22 +15,15 @@ export const command: Command = {
   ],
   options: {
     model: { type: 'string', value: 'DIR', description: 'site model to match hosts against' },
-    format: { type: 'string', value: 'F', description: 'table, mermaid or dot', default: 'table' },
+    format: FORMAT_OPTION,
   },
   async run(ctx) {
-    const format = String(ctx.opts.format ?? 'table');
-    if (!['table', 'mermaid', 'dot'].includes(format)) throw new InputError(`--format takes table, mermaid or dot, not '${format}'`);
-    const model = typeof ctx.opts.model === 'string' ? openModel(ctx.opts.model).model : undefined;
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    let obs;
-    try {
-      obs = await loadObservations(db);
-    } finally {
-      await db.close();
-    }
+    const format = viewFormat(ctx.opts);
+    const model = optionalModel(ctx.opts);
+    const obs = await storedObservations(ctx.opts);
     if (format !== 'table') {
       if (model || obs.edges.some((e) => !e.label)) classifyEdges(obs.edges, model);
-      ctx.out.write(renderDiagram(format as 'mermaid' | 'dot', obs.edges, obs.hosts, model));
+      ctx.out.write(renderDiagram(format, obs.edges, obs.hosts, model));
       return EXIT.OK;
     }
     const placer = model ? new ModelPlacer(model) : undefined;

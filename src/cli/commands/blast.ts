@@ -3,10 +3,9 @@ import { attackPaths, blastFrom, rankFootholds, type BlastResult } from '../../a
 import { compilePolicy } from '../../graph/policy.ts';
 import { buildSiteGraph, resolveNodes, type SiteGraph } from '../../graph/site-graph.ts';
 import { openModel } from '../../model/open.ts';
-import { loadObservations } from '../../observations/persist.ts';
 import type { FlowEdge } from '../../observations/types.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command, type CommandContext } from '../command.ts';
+import { storedObservations } from '../observed.ts';
 import { parseNow } from './check.ts';
 
 function pick(sg: SiteGraph, name: string, which: string): number[] {
@@ -25,12 +24,7 @@ function describe(r: BlastResult): string[] {
 }
 
 async function edgesFrom(ctx: CommandContext): Promise<FlowEdge[]> {
-  const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-  try {
-    return (await loadObservations(db)).edges;
-  } finally {
-    await db.close();
-  }
+  return (await storedObservations(ctx.opts)).edges;
 }
 
 export const command: Command = {

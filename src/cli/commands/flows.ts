@@ -1,10 +1,7 @@
-import { InputError } from '../../core/errors.ts';
-import { openModel } from '../../model/open.ts';
 import { classifyEdges } from '../../observations/classify.ts';
 import { renderDiagram } from '../../observations/diagram.ts';
-import { loadObservations } from '../../observations/persist.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command } from '../command.ts';
+import { FORMAT_OPTION, optionalModel, storedObservations, viewFormat } from '../observed.ts';
 
 function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -27,26 +24,19 @@ export const command: Command = {
     protocol: { type: 'string', value: 'P', description: 'only this application protocol (dicom, hl7, http, fhir, dicomweb, tls, dns, unknown)' },
     host: { type: 'string', value: 'ADDR', description: 'only flows from or to this address' },
     model: { type: 'string', value: 'DIR', description: 'site model for labels and zone grouping' },
-    format: { type: 'string', value: 'F', description: 'table, mermaid or dot', default: 'table' },
+    format: FORMAT_OPTION,
   },
   async run(ctx) {
-    const format = String(ctx.opts.format ?? 'table');
-    if (!['table', 'mermaid', 'dot'].includes(format)) throw new InputError(`--format takes table, mermaid or dot, not '${format}'`);
-    const model = typeof ctx.opts.model === 'string' ? openModel(ctx.opts.model).model : undefined;
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    let obs;
-    try {
-      obs = await loadObservations(db);
-    } finally {
-      await db.close();
-    }
+    const format = viewFormat(ctx.opts);
+    const model = optionalModel(ctx.opts);
+    const obs = await storedObservations(ctx.opts);
     let edges = obs.edges;
     if (typeof ctx.opts.protocol === 'string') edges = edges.filter((e) => e.protocol === ctx.opts.protocol);
     if (typeof ctx.opts.host === 'string') edges = edges.filter((e) => e.src === ctx.opts.host || e.dst === ctx.opts.host);
     if (model || edges.some((e) => !e.label)) classifyEdges(edges, model);
     edges.sort((a, b) => (a.protocol === 'unknown' ? 1 : 0) - (b.protocol === 'unknown' ? 1 : 0) || b.bytes - a.bytes);
     if (format !== 'table') {
-      ctx.out.write(renderDiagram(format as 'mermaid' | 'dot', edges, obs.hosts, model));
+      ctx.out.write(renderDiagram(format, edges, obs.hosts, model));
       return EXIT.OK;
     }
     if (ctx.out.json) {

@@ -2,10 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { InputError } from '../../core/errors.ts';
 import { proposeSegmentation } from '../../analyses/segment/propose.ts';
 import { renderProposalYaml } from '../../analyses/segment/yaml.ts';
-import { openModel } from '../../model/open.ts';
-import { loadObservations } from '../../observations/persist.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command } from '../command.ts';
+import { optionalModel, storedObservations } from '../observed.ts';
 
 const propose: Command = {
   name: 'propose',
@@ -30,14 +28,8 @@ const propose: Command = {
     out: { type: 'string', value: 'FILE', description: 'write the proposed model here (default: standard output)' },
   },
   async run(ctx) {
-    const model = typeof ctx.opts.model === 'string' ? openModel(ctx.opts.model).model : undefined;
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    let edges;
-    try {
-      edges = (await loadObservations(db)).edges;
-    } finally {
-      await db.close();
-    }
+    const model = optionalModel(ctx.opts);
+    const { edges } = await storedObservations(ctx.opts);
     if (!edges.length) throw new InputError(`no observed flows in the store ${typeof ctx.opts.db === 'string' ? ctx.opts.db : ''}`.trim(), { hint: 'run wardline discover <capture> first' });
     const proposal = proposeSegmentation(edges, model);
     const yaml = renderProposalYaml(proposal);

@@ -1,9 +1,8 @@
 import { simulate, type SimChange } from '../../analyses/simulate/simulate.ts';
 import { openModel } from '../../model/open.ts';
-import { loadObservations } from '../../observations/persist.ts';
-import { openStore } from '../../store/open.ts';
 import { gateExit } from '../gate.ts';
 import type { Command } from '../command.ts';
+import { storedObservations } from '../observed.ts';
 import { parseNow } from './check.ts';
 
 function rows(list: SimChange[]): Array<Array<string | number | undefined>> {
@@ -36,13 +35,7 @@ export const command: Command = {
     const now = parseNow(ctx.opts.now);
     const candidate = openModel(typeof ctx.opts.model === 'string' ? ctx.opts.model : undefined).model;
     const baseline = typeof ctx.opts['baseline-model'] === 'string' ? openModel(ctx.opts['baseline-model']).model : undefined;
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    let edges;
-    try {
-      edges = (await loadObservations(db)).edges;
-    } finally {
-      await db.close();
-    }
+    const { edges } = await storedObservations(ctx.opts);
     if (!edges.length) ctx.out.warn('no observed flows in the store: nothing to replay (wardline discover first)');
     const r = simulate(edges, candidate, baseline, { now });
     if (ctx.out.json) {
