@@ -9,6 +9,7 @@ import type {
 import type { ProtocolRecord } from '../../observations/types.ts';
 import { parseDns, RCODE_NAMES, reverseName, typeName } from './message.ts';
 import type { DnsMessage } from './message.ts';
+import { appendBytes } from '../bytes.ts';
 
 export interface DnsRecord extends ProtocolRecord {
   log: 'dns';
@@ -179,12 +180,7 @@ class DnsTcpConnection implements StreamParser {
       this.dead[dir] = true;
       return;
     }
-    if (need > this.buf[dir].length) {
-      const grown = new Uint8Array(Math.max(need, this.buf[dir].length * 2, 1024));
-      grown.set(this.buf[dir].subarray(0, this.len[dir]));
-      this.buf[dir] = grown;
-    }
-    this.buf[dir].set(chunk.subarray(from), this.len[dir]);
+    this.buf[dir] = appendBytes(this.buf[dir], this.len[dir], chunk, from, chunk.length);
     this.len[dir] = need;
   }
 }

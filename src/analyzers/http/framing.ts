@@ -5,6 +5,7 @@
  * they span chunks.
  */
 import type { Direction } from '../../decoders/analyzer.ts';
+import { appendBytes } from '../bytes.ts';
 
 /** What the owner decides about the body that follows a head. */
 export const BODY_NONE = 0;
@@ -274,14 +275,8 @@ export class HttpFraming {
   }
 
   private append(src: Uint8Array, from: number, to: number): void {
-    const need = this.pendingLen + (to - from);
-    if (need > this.pending.length) {
-      const grown = new Uint8Array(Math.max(need, this.pending.length * 2, 1024));
-      grown.set(this.pending.subarray(0, this.pendingLen));
-      this.pending = grown;
-    }
-    this.pending.set(src.subarray(from, to), this.pendingLen);
-    this.pendingLen = need;
+    this.pending = appendBytes(this.pending, this.pendingLen, src, from, to);
+    this.pendingLen += to - from;
   }
 }
 

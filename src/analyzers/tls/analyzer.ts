@@ -13,6 +13,7 @@ import { isGrease, parseClientHello, parseServerHello, versionName } from './hel
 import type { ClientHello, ServerHello } from './hello.ts';
 import { cipherName, isWeakCipher } from './ciphers.ts';
 import { ja4 } from './ja4.ts';
+import { appendBytes } from '../bytes.ts';
 import { parseCertificate } from './x509.ts';
 import type { CertificateInfo } from './x509.ts';
 
@@ -204,12 +205,7 @@ class TlsConnection implements StreamParser {
       d.encrypted = true;
       return;
     }
-    if (need > d.hs.length) {
-      const grown = new Uint8Array(Math.max(need, d.hs.length * 2, 1024));
-      grown.set(d.hs.subarray(0, d.hsLen));
-      d.hs = grown;
-    }
-    d.hs.set(b.subarray(start, end), d.hsLen);
+    d.hs = appendBytes(d.hs, d.hsLen, b, start, end);
     d.hsLen = need;
   }
 
