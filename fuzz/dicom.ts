@@ -6,7 +6,8 @@
  *   node fuzz/dicom.ts [cases=100000] [seed=1]
  */
 import { corpusFile } from '../test/helpers/corpus.ts';
-import { countingSink, mutate, rechunk, tcpStreams, type Chunk } from '../test/analyzers/helpers.ts';
+import { mutate, tcpStreams, type Chunk } from '../test/analyzers/helpers.ts';
+import { replayCase, summarize, type FuzzResult } from './analyzer-case.ts';
 import { dicomAnalyzer } from '../src/analyzers/dicom/analyzer.ts';
 import type { ConnectionInfo, Direction } from '../src/decoders/analyzer.ts';
 import type { ProtocolRecord } from '../src/observations/types.ts';
@@ -42,13 +43,7 @@ function check(rec: ProtocolRecord): void {
   if ((rec.operations as unknown[]).length > 512) throw new Error('unbounded operations');
 }
 
-export interface FuzzResult {
-  cases: number;
-  records: number;
-  anomalies: number;
-  slowestMs: number;
-  failures: string[];
-}
+export type { FuzzResult };
 
 export function fuzzDicom(cases: number, seed: number): FuzzResult {
   const samples = dicomSamples();
@@ -70,29 +65,11 @@ export function fuzzDicom(cases: number, seed: number): FuzzResult {
       const size = r() < 0.2 ? () => 1 + Math.floor(r() * 8) : () => 1 + Math.floor(r() * 3000);
       return { conn: s.conn, chunks, size };
     },
-    check: ({ conn, chunks, size }, r) => {
-      const sink = countingSink(check);
-      try {
-        const parser = dicomAnalyzer.create(conn, sink);
-        let ts = 0;
-        for (const c of rechunk(chunks, size)) {
-          if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
-          else parser.data(c.dir, c.bytes, ts++);
-        }
-        parser.end(ts);
-      } finally {
-        res.records += sink.records;
-        res.anomalies += sink.anomalies;
-      }
-    },
+    check: (c, r) => replayCase(dicomAnalyzer, c, r, check, res),
   });
   res.slowestMs = run.slowestMs;
   res.failures = run.failures;
   return res;
-}
-
-export function summarize(res: FuzzResult): { failures: string[]; summary: string } {
-  return { failures: res.failures, summary: `${res.records} records, ${res.anomalies} anomalies, slowest case ${res.slowestMs.toFixed(1)} ms` };
 }
 
 if (import.meta.main) fuzzMain('dicom', (cases, seed) => summarize(fuzzDicom(cases, seed)));

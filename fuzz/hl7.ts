@@ -9,10 +9,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS, corpusFile } from '../test/helpers/corpus.ts';
-import { connectionInfo, countingSink, mllp, mutate, rechunk, tcpStreams } from '../test/analyzers/helpers.ts';
+import { connectionInfo, mllp, mutate, tcpStreams } from '../test/analyzers/helpers.ts';
 import { hl7Analyzer } from '../src/analyzers/hl7/analyzer.ts';
 import type { ProtocolRecord } from '../src/observations/types.ts';
-import { summarize, type FuzzResult } from './dicom.ts';
+import { replayCase, summarize, type FuzzResult } from './analyzer-case.ts';
 import { fuzzMain, runFuzz, xorshift } from './lib.ts';
 
 export function hl7Samples(): Uint8Array[] {
@@ -56,23 +56,9 @@ export function fuzzHl7(cases: number, seed: number): FuzzResult {
       const o = samples[Math.floor(r() * samples.length)];
       const bytes = mutate(s, o, r, TOKENS);
       const size = r() < 0.2 ? () => 1 + Math.floor(r() * 4) : () => 1 + Math.floor(r() * 1500);
-      return { bytes, size };
+      return { conn, chunks: [{ dir: r() < 0.9 ? 0 as const : 1 as const, bytes }], size };
     },
-    check: ({ bytes, size }, r) => {
-      const sink = countingSink(check);
-      try {
-        const parser = hl7Analyzer.create(conn, sink);
-        let ts = 0;
-        for (const c of rechunk([{ dir: r() < 0.9 ? 0 : 1, bytes }], size)) {
-          if (r() < 0.002) parser.gap(c.dir, c.bytes.length);
-          else parser.data(c.dir, c.bytes, ts++);
-        }
-        parser.end(ts);
-      } finally {
-        res.records += sink.records;
-        res.anomalies += sink.anomalies;
-      }
-    },
+    check: (c, r) => replayCase(hl7Analyzer, c, r, check, res),
   });
   res.slowestMs = run.slowestMs;
   res.failures = run.failures;
