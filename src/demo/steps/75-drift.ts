@@ -33,16 +33,24 @@ export const step: DemoStep = {
 
     const obs = await loadObservations(ctx.db);
     const times = obs.edges.map((e) => e.firstSeen).sort((a, b) => a - b);
-    const cut = times.length ? times[Math.floor(times.length * 0.7)] : Infinity;
+    // Cut late enough that some flows are new, early enough that they come
+    // from more than one source (one to ticket, the others to stay unplanned).
+    const sourcesAfter = (t: number) => new Set(obs.edges.filter((e) => e.firstSeen >= t).map((e) => e.src)).size;
+    let cut = Infinity;
+    for (const q of [0.7, 0.6, 0.5, 0.4, 0.3]) {
+      if (!times.length) break;
+      cut = times[Math.floor(times.length * q)];
+      if (sourcesAfter(cut) > 1) break;
+    }
     const early = { edges: obs.edges.filter((e) => e.firstSeen < cut), hosts: obs.hosts.filter((h) => h.firstSeen < cut) };
     const baseItems = [...configItems(configs), ...observationItems(early)];
     const name = `demo-${new Date(t0).toISOString().slice(0, 16)}`;
     await saveBaseline(ctx.db, name, { configs, observations: true }, baseItems, { replace: true, now: t0 });
 
     await savePlan(ctx.db, { ticket: 'CHG-2041', createdAt: t0, windowStart: Date.now() - 2 * HOUR, windowEnd: Date.now() - HOUR, scope: { assets: ['pacs-main'], cidrs: [], files: [] }, note: 'close DICOM C-STORE to unknown AEs' });
-    // A ticket covers the quietest source of new flows, and only its first
-    // new flow when there is one source (in the sample captures, a
-    // workstation that goes on to scan the PACS): the rest stay unplanned.
+    // A ticket covers the quietest source of new flows, not the busiest (in
+    // the sample captures, a workstation scanning the PACS); with a single
+    // source it covers only that source's first new flow.
     const late = obs.edges.filter((e) => e.firstSeen >= cut);
     const bySrc = new Map<string, number>();
     for (const e of late) bySrc.set(e.src, (bySrc.get(e.src) ?? 0) + 1);
