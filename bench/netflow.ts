@@ -14,16 +14,16 @@
  *   node bench/netflow.ts [--records N] [--runs N] [--only-ours]
  * Takes several minutes at the default 1M records (nfdump -A dominates).
  */
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { FlowFolder, NetflowDecoder, TemplateCache, createConnSample, foldRecord } from '../src/sources/netflow/index.ts';
+import { bindUdp, sleep } from '../test/helpers/net.ts';
+import { softflowdExport } from '../test/netflow/softflowd.ts';
 
-const run = promisify(execFile);
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const CORPUS = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
 const LAB_PCAP = join(CORPUS, 'lab', 'lab_hospital.pcap');
@@ -32,32 +32,9 @@ const { values } = parseArgs({ options: { records: { type: 'string', default: '1
 const TARGET = Number(values.records);
 const RUNS = Number(values.runs);
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number): string => `${(n / 1e6).toFixed(2)} M records/s`;
 
-async function bind(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((res, rej) => {
-    s.once('error', rej);
-    s.bind(0, '127.0.0.1', () => res());
-  });
-  return s;
-}
-
-async function softflowd(args: string[]): Promise<Buffer[]> {
-  const sock = await bind();
-  const got: Buffer[] = [];
-  sock.on('message', (m) => got.push(Buffer.from(m)));
-  await run('timeout', ['120', 'softflowd', '-d', '-r', LAB_PCAP, '-n', `127.0.0.1:${sock.address().port}`, ...args, '-T', 'full']);
-  let n = -1;
-  while (n !== got.length) {
-    n = got.length;
-    await sleep(100);
-  }
-  sock.close();
-  return got;
-}
 
 /** Byte offsets of IPv4 source and destination inside each data record, from the template softflowd sent. */
 function layout(datagrams: Buffer[]): Map<number, { len: number; src: number; dst: number }> {
@@ -164,14 +141,14 @@ function rxQueue(port: number): number {
 
 /** nfcapd ingests the stream; returns its CPU seconds and the directory it wrote. */
 async function nfcapd(stream: Buffer[], dir: string): Promise<{ cpu: number; flows: number; file: string }> {
-  const probe = await bind();
+  const probe = await bindUdp();
   const port = probe.address().port;
   probe.close();
   const child = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '3600', '-B', '4000000'], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 100 && rxQueue(port) < 0; i++) await sleep(50);
     const cpu0 = cpuSeconds(child.pid!);
-    const tx = await bind();
+    const tx = await bindUdp();
     for (let i = 0; i < stream.length; i++) {
       // Pace by the receive queue so that nothing is dropped: nfcapd's CPU time is what we measure, not the socket.
       if (i % 16 === 0) while (rxQueue(port) > 1_000_000) await sleep(1);
@@ -203,7 +180,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'wl-flows-bench-'));
   try {
     for (const [label, args, version] of [['IPFIX', ['-v', '10', '-A', 'milli'], 10], ['NetFlow v9', ['-v', '9', '-a'], 9]] as const) {
-      const { stream, records } = buildStream(await softflowd([...args]), version);
+      const { stream, records } = buildStream(await softflowdExport(LAB_PCAP, [...args]), version);
       const bytes = stream.reduce((s, d) => s + d.length, 0);
       console.log(`\n${label}: ${stream.length} datagrams, ${records} records, ${(bytes / 1e6).toFixed(1)} MB (softflowd export of the lab capture, addresses rewritten per copy)`);
       const dec: number[] = [];

@@ -3,6 +3,7 @@
  * servers that cannot listen on port 0 (DCMTK, PostgreSQL, NATS), and a wait
  * until something accepts connections on one.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { connect, createServer } from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now. */
@@ -32,4 +33,18 @@ export async function waitForPort(host: string, port: number, timeoutMs = 20_000
     if (Date.now() > deadline) throw new Error(`${host}:${port} did not open within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A UDP socket bound to a free loopback port. */
+export async function bindUdp(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((res, rej) => {
+    s.once('error', rej);
+    s.bind(0, '127.0.0.1', () => res());
+  });
+  return s;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,42 +12,13 @@ import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { NetflowDecoder, FlowFolder, createConnSample, dstAddress, foldRecord, srcAddress, TemplateCache } from '../../src/sources/netflow/index.ts';
 import { corpusFile } from '../helpers/corpus.ts';
+import { bindUdp, sleep } from '../helpers/net.ts';
+import { softflowdExport } from './softflowd.ts';
 
 const run = promisify(execFile);
 const LAB_PCAP = corpusFile('lab', 'lab_hospital.pcap');
 const tmp = mkdtempSync(join(tmpdir(), 'wl-flows-sfd-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function bind(): Promise<Socket> {
-  const s = createSocket('udp4');
-  await new Promise<void>((res, rej) => {
-    s.once('error', rej);
-    s.bind(0, '127.0.0.1', () => res());
-  });
-  return s;
-}
-
-/** Runs softflowd over the lab pcap into a loopback socket of ours; returns the datagrams in arrival order. */
-async function softflowd(args: string[]): Promise<Buffer[]> {
-  const sock = await bind();
-  const got: Buffer[] = [];
-  sock.on('message', (m) => got.push(Buffer.from(m)));
-  const port = sock.address().port;
-  // -c/-p must stay off with -r (softflowd would block on its control socket; lab README gotcha 4).
-  await run('timeout', ['120', 'softflowd', '-d', '-r', LAB_PCAP, '-n', `127.0.0.1:${port}`, ...args, '-T', 'full'], { maxBuffer: 16 * 1024 * 1024 });
-  // softflowd has exited, so every datagram is in our socket buffer; let the event loop drain it.
-  let n = -1;
-  while (n !== got.length) {
-    n = got.length;
-    await sleep(100);
-  }
-  sock.close();
-  return got;
-}
 
 function udpListening(port: number): boolean {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
@@ -59,14 +29,14 @@ function udpListening(port: number): boolean {
 async function nfdump(datagrams: Buffer[], name: string): Promise<Array<Record<string, string>>> {
   const dir = join(tmp, name);
   execFileSync('mkdir', ['-p', dir]);
-  const probe = await bind();
+  const probe = await bindUdp();
   const port = probe.address().port;
   probe.close();
   const nfcapd = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '3600'], { stdio: 'ignore' });
   try {
     for (let i = 0; i < 100 && !udpListening(port); i++) await sleep(50);
     assert.ok(udpListening(port), 'nfcapd listens');
-    const tx = await bind();
+    const tx = await bindUdp();
     for (const d of datagrams) {
       await new Promise<void>((res, rej) => tx.send(d, port, '127.0.0.1', (e) => (e ? rej(e) : res())));
       await sleep(5);
@@ -91,7 +61,7 @@ for (const [label, args] of [['NetFlow v9', ['-v', '9', '-a']], ['IPFIX', ['-v',
   describe(`softflowd ${label} export of the lab capture`, () => {
     test('same flows, packets and bytes as nfdump', { timeout: 120_000 }, async () => {
       assert.ok(existsSync(LAB_PCAP));
-      const datagrams = await softflowd([...args]);
+      const datagrams = await softflowdExport(LAB_PCAP, [...args]);
       assert.ok(datagrams.length > 0, 'softflowd exported');
       const rows = await nfdump(datagrams, label.replace(/\W/g, ''));
 
