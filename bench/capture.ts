@@ -183,6 +183,8 @@ async function captureBulk(dst: string): Promise<void> {
 
 interface Timing {
   wall: number;
+  /** User + system CPU seconds: less sensitive than wall time to other load on the machine. */
+  cpu: number;
   rssMb: number;
   lines: number;
 }
@@ -194,10 +196,13 @@ function timed(cmd: string, args: string[], env?: Record<string, string>): Timin
   const r = spawnSync('/bin/sh', ['-c', `/usr/bin/time -v -o "$0" "$@" > "${outFile}" 2>/dev/null`, tf, cmd, ...args], { stdio: 'ignore', env: { ...process.env, ...env } });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0 && r.status !== 2) throw new Error(`${cmd} failed with ${r.status}`);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(readFileSync(tf, 'utf8'));
+  const report = readFileSync(tf, 'utf8');
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(report);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(report);
   const text = readFileSync(outFile, 'utf8');
   rmSync(outFile);
-  return { wall, rssMb: rss ? Number(rss[1]) / 1024 : NaN, lines: text ? text.split('\n').length - 1 : 0 };
+  return { wall, cpu: Number(user?.[1] ?? NaN) + Number(sys?.[1] ?? NaN), rssMb: rss ? Number(rss[1]) / 1024 : NaN, lines: text ? text.split('\n').length - 1 : 0 };
 }
 
 const median = (xs: number[]) => {
@@ -233,6 +238,7 @@ export interface BenchRow {
   packets: number;
   mbPerS: number;
   kpktPerS: number;
+  cpuS: number;
   rssMb: number;
   lines: number;
 }
@@ -271,11 +277,11 @@ async function main(): Promise<void> {
       const ts: Timing[] = [];
       for (let i = 0; i < RUNS; i++) {
         ts.push(timed(cmd, args, env));
-        log(`${name} ${label}: ${ts[i].wall.toFixed(2)} s, peak RSS ${ts[i].rssMb.toFixed(0)} MB`);
+        log(`${name} ${label}: ${ts[i].wall.toFixed(2)} s (CPU ${ts[i].cpu.toFixed(2)} s), peak RSS ${ts[i].rssMb.toFixed(0)} MB`);
       }
       const wall = median(ts.map((t) => t.wall));
       const row: BenchRow = {
-        file: name, tool: label, mb, packets, mbPerS: mb / wall, kpktPerS: packets / wall / 1000,
+        file: name, tool: label, mb, packets, mbPerS: mb / wall, kpktPerS: packets / wall / 1000, cpuS: median(ts.map((t) => t.cpu)),
         rssMb: median(ts.map((t) => t.rssMb)), lines: ts[0].lines,
       };
       rows.push(row);
@@ -284,12 +290,12 @@ async function main(): Promise<void> {
     const theirs = med[TSHARK];
     for (const label of [SHIPPED, PLAIN]) {
       const ours = med[label];
-      ratios.push(`${name}: ${label} ${(ours.mbPerS / theirs.mbPerS).toFixed(1)}x tshark's throughput, peak RSS ${ours.rssMb.toFixed(0)} MB vs ${theirs.rssMb.toFixed(0)} MB`);
+      ratios.push(`${name}: ${label} ${(ours.mbPerS / theirs.mbPerS).toFixed(1)}x tshark's throughput (${(theirs.cpuS / ours.cpuS).toFixed(1)}x in CPU time), peak RSS ${ours.rssMb.toFixed(0)} MB vs ${theirs.rssMb.toFixed(0)} MB`);
     }
   }
   console.log(`capture pipeline vs tshark (median of ${RUNS} runs, page cache warm, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
-  console.log(['file', 'tool', 'MB', 'packets', 'MB/s', 'kpkt/s', 'peak RSS MB'].join('\t'));
-  for (const r of rows) console.log([r.file, r.tool, r.mb.toFixed(1), r.packets, r.mbPerS.toFixed(1), r.kpktPerS.toFixed(0), r.rssMb.toFixed(0)].join('\t'));
+  console.log(['file', 'tool', 'MB', 'packets', 'MB/s', 'kpkt/s', 'CPU s', 'peak RSS MB'].join('\t'));
+  for (const r of rows) console.log([r.file, r.tool, r.mb.toFixed(1), r.packets, r.mbPerS.toFixed(1), r.kpktPerS.toFixed(0), r.cpuS.toFixed(2), r.rssMb.toFixed(0)].join('\t'));
   for (const r of ratios) console.log(r);
   writeFileSync(join(OUT, 'capture-results.json'), JSON.stringify({ runs: RUNS, loadavg: loadavg(), rows, ratios }, null, 2));
 }

@@ -39,7 +39,7 @@ class Side {
   pduType = 0;
   /** Body bytes of the current PDU not yet consumed. */
   pduLeft = 0;
-  body = new Uint8Array(0);
+  body: Uint8Array = NO_BYTES;
   bodyFill = 0;
   bodyLen = 0;
   // P-DATA: the current PDV.
@@ -142,6 +142,7 @@ export class DicomParser implements StreamParser {
             p = end;
           } else {
             const take = Math.min(s.pduLeft, n - p);
+            if (s.body.length < s.bodyLen) s.body = new Uint8Array(Math.max(s.bodyLen, 1024));
             s.body.set(chunk.subarray(p, p + take), s.bodyFill);
             s.bodyFill += take;
             s.pduLeft -= take;
@@ -152,7 +153,7 @@ export class DicomParser implements StreamParser {
               s.mode = HEADER;
               this.handlePdu(dir, s.pduType, s.body, 0, len, ts);
               // Association PDUs come once per association: do not hold a large buffer for the rest of it.
-              if (s.body.length > 65536) s.body = new Uint8Array(0);
+              if (s.body.length > 65536) s.body = NO_BYTES;
             }
           }
           break;
@@ -212,7 +213,8 @@ export class DicomParser implements StreamParser {
       this.handlePdu(dir, type, s.hdr, 0, 0, ts);
       return;
     }
-    if (s.body.length < len) s.body = new Uint8Array(Math.max(len, s.body.length * 2, 1024));
+    // The buffer is made only when the PDU turns out to span chunks (see BODY).
+    s.bodyLen = len;
     s.bodyFill = 0;
     s.mode = BODY;
   }

@@ -63,7 +63,7 @@ export class ByteCache<T> {
 }
 
 interface Blob<T> {
-  key: Uint8Array;
+  key: Buffer;
   seed: number;
   value: T;
 }
@@ -101,11 +101,8 @@ export class BlobCache<T> {
     if (!bucket) return undefined;
     const len = end - start;
     for (const e of bucket) {
-      if (e.seed !== seed || e.key.length !== len) continue;
-      const k = e.key;
-      let i = 0;
-      while (i < len && k[i] === b[start + i]) i++;
-      if (i === len) return e.value;
+      // Buffer#compare is a memcmp over the caller's bytes in place: no copy, no view.
+      if (e.seed === seed && e.key.length === len && e.key.compare(b, start, end) === 0) return e.value;
     }
     return undefined;
   }
@@ -122,7 +119,7 @@ export class BlobCache<T> {
     let bucket = this.map.get(h);
     if (!bucket) this.map.set(h, (bucket = []));
     if (bucket.length >= 4) bucket.shift();
-    bucket.push({ key: b.slice(start, end), seed, value });
+    bucket.push({ key: Buffer.from(b.subarray(start, end)), seed, value });
     this.entries++;
     this.bytes += len;
   }
