@@ -256,8 +256,9 @@ async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[]): 
   const rows = new Map<string, SqlValue[]>();
   for (const e of edges) {
     const k = edgeKey(e);
-    const first = Number.isFinite(e.firstSeen) ? e.firstSeen : 0;
-    const last = Number.isFinite(e.lastSeen) ? e.lastSeen : 0;
+    // Capture times carry sub-millisecond fractions; the columns are BIGINT milliseconds (PostgreSQL refuses fractions).
+    const first = Number.isFinite(e.firstSeen) ? Math.floor(e.firstSeen) : 0;
+    const last = Number.isFinite(e.lastSeen) ? Math.floor(e.lastSeen) : 0;
     const have = rows.get(k);
     if (have) {
       have[7] = (have[7] as number) + e.bytes;
@@ -265,7 +266,7 @@ async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[]): 
       have[9] = (have[9] as number) + e.sessions;
       have[10] = Math.min(have[10] as number, first);
       have[11] = Math.max(have[11] as number, last);
-    } else rows.set(k, [site, k, e.src, e.dst, e.transport, e.dport, e.protocol, e.bytes, e.packets, e.sessions, first, last]);
+    } else rows.set(k, [site, k, e.src, e.dst, e.transport, e.dport, e.protocol, Math.round(e.bytes), Math.round(e.packets), Math.round(e.sessions), first, last]);
   }
   // Multi-row upserts: one prepared statement per chunk instead of per edge.
   const all = [...rows.values()];

@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { connect } from 'nats';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -24,8 +26,8 @@ after(async () => {
   await Promise.allSettled([nats?.stop(), pgh?.stop()]);
 });
 
-function startSensor(args: string[]): MonitorChild {
-  const proc = spawn(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), 'sensor', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+function startSensor(args: string[], stdin: 'ignore' | 'pipe' = 'ignore'): MonitorChild {
+  const proc = spawn(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), 'sensor', ...args], { cwd: REPO, stdio: [stdin, 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
@@ -138,5 +140,51 @@ test('a worker reports NATS trouble on /healthz (503) while the whole cluster is
   } finally {
     if (w.proc.exitCode === null) w.proc.kill('SIGTERM');
     await w.exited;
+  }
+});
+
+test('sensor --pcap -: AE-pair and HL7-pair facts reach a worker as alerts; the published batches carry no PHI (canary absent from the stream)', { timeout: 120_000 }, async () => {
+  const sensor = startSensor(['--site', 'east', '--nats', nats.urls, '--pcap', '-', '--interval', '300ms', '--replicas', '3', '--json'], 'pipe');
+  createReadStream(join(REPO, 'examples', 'hospital', 'captures', 'hospital.pcap')).pipe(sensor.proc.stdin!);
+  assert.equal(await sensor.exited, 0, sensor.stderr().slice(-2000));
+  const summary = JSON.parse(sensor.stdout()) as { batches: number };
+  assert.ok(summary.batches >= 1);
+  // Every byte that left the site, read back from the stream.
+  const nc = await connect({ servers: nats.urls.split(',') });
+  const raw: string[] = [];
+  try {
+    const c = await nc.jetstream().consumers.get('WARDLINE_OBS', { filterSubjects: 'wardline.obs.east' });
+    const it = await c.fetch({ max_messages: 1000, expires: 2000 });
+    for await (const m of it) {
+      raw.push(Buffer.from(m.data).toString('utf8'));
+      if (m.info.pending === 0) break;
+    }
+  } finally {
+    await nc.close();
+  }
+  assert.equal(raw.length, summary.batches);
+  const all = raw.join('\n');
+  assert.ok(all.includes('aePairs') && all.includes('appPairs'), 'DICOM and HL7 facts travel');
+  assert.ok(!/ZZCANARY|PHINEAS|CANARY-7731/i.test(all), 'PHI canary must not leave the site');
+
+  const db = new pg.Client({ connectionString: pgh.url });
+  await db.connect();
+  const w = startMonitor(['--nats', nats.urls, '--queue', 'east-workers', '--db', pgh.url, '--model', join(REPO, 'examples', 'hospital'), '--no-learn', '--window', '500ms']);
+  try {
+    await logged(w, 'monitor started');
+    let rules: string[] = [];
+    for (let k = 0; k < 200; k++) {
+      rules = (await db.query("SELECT DISTINCT payload_json::json->>'rule' AS r FROM events WHERE payload_json::json->>'site' = 'east'")).rows.map((r) => r.r as string);
+      if (rules.includes('monitor.new-ae-pair') && rules.includes('monitor.new-hl7-pair')) break;
+      await sleep(100);
+    }
+    assert.ok(rules.includes('monitor.new-ae-pair'), `${rules.join(',')}\n${w.stderr().slice(-3000)}`);
+    assert.ok(rules.includes('monitor.new-hl7-pair'), rules.join(','));
+    const stored = (await db.query("SELECT payload_json FROM events WHERE payload_json::json->>'site' = 'east'")).rows.map((r) => r.payload_json as string).join('\n');
+    assert.ok(!/ZZCANARY|PHINEAS|CANARY-7731/i.test(stored));
+  } finally {
+    w.proc.kill('SIGTERM');
+    await w.exited;
+    await db.end();
   }
 });

@@ -60,7 +60,7 @@ export function decodeBatch(data: Uint8Array): { batch: ObservationBatch; edges:
   }
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(b.site)) throw new Error(`bad site name in batch: ${JSON.stringify(b.site).slice(0, 80)}`);
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(b.sensor)) throw new Error('bad sensor id in batch');
-  if (!isCount(b.records)) throw new Error('bad record count in batch');
+  if (!Number.isSafeInteger(b.records) || b.records < 0) throw new Error('bad record count in batch');
   let dropped = 0;
   const edges: FlowEdge[] = [];
   for (const r of b.edges as unknown[]) {

@@ -12,6 +12,9 @@ import type { Logger } from '../log.ts';
 import { batchId, decodeBatch } from './batch.ts';
 import { STREAM, ensureConsumer, ensureStream } from './nats.ts';
 
+/** Deliveries of one batch before it is terminated (a store outage of ~10 minutes at the capped backoff). */
+const MAX_DELIVERIES = 25;
+
 export interface ConsumerHandle {
   readonly closed: boolean;
   stop(): Promise<void>;
@@ -66,8 +69,15 @@ export async function runConsumer(nc: NatsConnection, engine: MonitorEngine, o: 
         if (!r.fresh) o.log?.info({ batch: batchId(batch) }, 'redelivered batch was already committed');
       } catch (err) {
         engine.metrics.records -= batch.records;
-        o.log?.error({ batch: batchId(batch), err: (err as Error).message }, 'batch not committed; will be redelivered');
-        m.nak(1000);
+        if (m.info.redeliveryCount >= MAX_DELIVERIES) {
+          // A batch the store keeps refusing would block nothing (other batches flow) but retry forever: give up on it, loudly.
+          engine.metrics.drops++;
+          o.log?.error({ batch: batchId(batch), deliveries: m.info.redeliveryCount, err: (err as Error).message }, 'batch failed repeatedly; terminated');
+          m.term();
+        } else {
+          o.log?.error({ batch: batchId(batch), err: (err as Error).message }, 'batch not committed; will be redelivered');
+          m.nak(Math.min(30_000, 1000 * 2 ** Math.min(5, m.info.redeliveryCount)));
+        }
       }
     }
   })();
