@@ -4,23 +4,15 @@
  * keep every legitimate observed flow working. Suspicious flows become
  * review items, never conduits.
  */
-import type { AssetKind, DicomIdentity, EndpointRef, FhirIdentity, Hl7Identity, ServiceSpec, SiteModel } from '../../model/types.ts';
+import type { AssetKind, Conduit, EndpointRef, Hl7Identity, ServiceSpec, SiteModel } from '../../model/types.ts';
 import { classifyEdges } from '../../observations/classify.ts';
 import type { FlowEdge } from '../../observations/types.ts';
 import { isLoopbackAddress } from '../../graph/address.ts';
 import { scanningSources, suspicion } from './legit.ts';
 import { ZONE_DEFS, placeHosts, type Placement, type ProposedZoneDef } from './role.ts';
 
-export interface ProposedConduit {
-  id: string;
-  from: EndpointRef;
-  to: EndpointRef;
-  services: ServiceSpec[];
-  dicom?: DicomIdentity;
-  hl7?: Hl7Identity;
-  fhir?: FhirIdentity;
-  tlsRequired: boolean;
-  phiAllowed: boolean;
+/** A model conduit as the proposal writes it, with what it was derived from. */
+export interface ProposedConduit extends Pick<Conduit, 'id' | 'from' | 'to' | 'services' | 'dicom' | 'hl7' | 'fhir' | 'tlsRequired' | 'phiAllowed'> {
   justification: string;
   /** Comment lines: what it carries and what was seen. */
   rationale: string[];
