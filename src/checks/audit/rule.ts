@@ -9,13 +9,7 @@ export interface Hit {
   evidence: Record<string, unknown>;
 }
 
-/**
- * One configuration rule (Wazuh SCA / nmap NSE style): metadata plus a small
- * test over the parsed file. Adding a rule means adding one entry to a table
- * in orthanc-rules.ts, dcmqrscp-rules.ts or nginx-rules.ts, and a failing and
- * a passing fixture under test/fixtures/audit/.
- */
-export interface AuditRule<C> {
+export interface RuleMeta {
   id: string;
   title: string;
   severity: Severity;
@@ -24,17 +18,16 @@ export interface AuditRule<C> {
   references: string[];
   /** Catalogue id from the reference check catalogue, e.g. CFG-O1. */
   catalogue?: string;
-  check(ctx: C): Hit[];
 }
 
-export interface RuleMeta {
-  id: string;
-  title: string;
-  severity: Severity;
-  rationale: string;
-  fix: string;
-  references: string[];
-  catalogue?: string;
+/**
+ * One configuration rule (Wazuh SCA / nmap NSE style): metadata plus a small
+ * test over the parsed file. Adding a rule means adding one entry to a table
+ * in orthanc-rules.ts, dcmqrscp-rules.ts or nginx-rules.ts, and a failing and
+ * a passing fixture under test/fixtures/audit/.
+ */
+export interface AuditRule<C> extends RuleMeta {
+  check(ctx: C): Hit[];
 }
 
 export function hitToFinding(rule: RuleMeta, file: string, hit: Hit): Finding {
