@@ -37,7 +37,11 @@ export async function started(m: MonitorChild, ms = 30_000): Promise<{ netflow?:
       const j = JSON.parse(line) as { netflow?: number; health?: number };
       return { netflow: j.netflow, health: j.health };
     }
-    if (m.proc.exitCode !== null || Date.now() > end) throw new Error(`monitor did not start:\n${m.stderr().slice(-2000)}`);
+    if (m.proc.exitCode !== null || Date.now() > end) {
+      // Never leave a half-started monitor behind.
+      if (m.proc.exitCode === null) m.proc.kill('SIGKILL');
+      throw new Error(`monitor did not start:\n${m.stderr().slice(-2000)}`);
+    }
     await sleep(50);
   }
 }
