@@ -6,9 +6,8 @@
  * For live collection (the monitor) use NetflowDecoder directly with a
  * long-lived TemplateCache, and FlowFolder or your own aggregation.
  */
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { inputChunks, type ChunkInput } from '../chunks.ts';
 import type { Observations } from '../../observations/types.ts';
 import type { InputReader } from '../input.ts';
 import { AnomalyLog } from './anomalies.ts';
@@ -68,13 +67,8 @@ export function sniffExportPcap(firstBytes: Uint8Array): boolean {
 
 const MAX_RAW_BYTES = 64 * 1024 * 1024;
 
-async function* chunks(input: string | Readable | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const src = typeof input === 'string' ? createReadStream(input) : input;
-  for await (const c of src as AsyncIterable<Uint8Array | string>) yield typeof c === 'string' ? Buffer.from(c) : c;
-}
-
 /** Reads one input; never throws on bad content (anomalies instead), only on unreadable files. */
-export async function readNetflow(input: string | Readable | AsyncIterable<Uint8Array>, opts: NetflowReadOptions = {}): Promise<NetflowReadResult> {
+export async function readNetflow(input: ChunkInput, opts: NetflowReadOptions = {}): Promise<NetflowReadResult> {
   const name = opts.name ?? (typeof input === 'string' ? input : 'stdin');
   const folder = new FlowFolder('netflow');
   const anomalies = new AnomalyLog();
@@ -95,7 +89,7 @@ export async function readNetflow(input: string | Readable | AsyncIterable<Uint8
   let raw: Uint8Array[] | undefined;
   let rawLen = 0;
   let otherUdp = 0;
-  for await (const c of chunks(input)) {
+  for await (const c of inputChunks(input)) {
     fileBytes += c.length;
     opts.progress?.(fileBytes);
     if (!walker && !raw) {

@@ -3,9 +3,8 @@
  * originator, so edges need no port folding; its `service` field, when set,
  * is a content decision.
  */
-import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import type { Readable } from 'node:stream';
+import { inputChunks, type ChunkInput } from '../chunks.ts';
 import type { AppProtocol, Observations } from '../../observations/types.ts';
 import type { InputReader } from '../input.ts';
 import { AnomalyLog } from '../netflow/anomalies.ts';
@@ -74,13 +73,8 @@ export function foldConn(folder: FlowFolder, s: ConnSample, c: ZeekConn): void {
   folder.add(s);
 }
 
-async function* chunks(input: string | Readable | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  const src = typeof input === 'string' ? createReadStream(input) : input;
-  for await (const c of src as AsyncIterable<Uint8Array | string>) yield typeof c === 'string' ? Buffer.from(c) : c;
-}
-
 /** Reads a conn.log; bad lines become anomalies with file:line, never throws on content. */
-export async function readZeek(input: string | Readable | AsyncIterable<Uint8Array>, opts: ZeekReadOptions = {}): Promise<ZeekReadResult> {
+export async function readZeek(input: ChunkInput, opts: ZeekReadOptions = {}): Promise<ZeekReadResult> {
   const name = opts.name ?? (typeof input === 'string' ? input : 'stdin');
   const folder = new FlowFolder('zeek');
   const anomalies = new AnomalyLog();
@@ -92,7 +86,7 @@ export async function readZeek(input: string | Readable | AsyncIterable<Uint8Arr
   }, { file: basename(name), anomalies });
   const splitter = new LineSplitter((l) => parser.line(l));
   let bytes = 0;
-  for await (const c of chunks(input)) {
+  for await (const c of inputChunks(input)) {
     bytes += c.length;
     splitter.push(c);
     opts.progress?.(bytes);
