@@ -28,18 +28,22 @@ export async function loadMigrations(): Promise<Migration[]> {
 }
 
 export async function migrate(db: Db): Promise<number[]> {
-  await db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
-  const done = new Set((await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
-  const applied: number[] = [];
-  for (const m of await loadMigrations()) {
-    if (done.has(m.version)) continue;
-    await db.tx(async (t) => {
-      // Two processes may migrate at once (monitor consumers); the loser's
-      // insert conflicts and its transaction rolls back.
+  const migrations = await loadMigrations();
+  // One transaction for the whole upgrade, behind a lock: several processes
+  // (monitor workers, a dashboard) may open a fresh store at the same moment,
+  // and exactly one of them must apply each migration. PostgreSQL takes an
+  // advisory lock; SQLite's BEGIN IMMEDIATE already admits one writer.
+  return db.tx(async (t) => {
+    if (db.kind === 'postgres') await t.get('SELECT pg_advisory_xact_lock(727647)');
+    await t.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+    const done = new Set((await t.all<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
       await t.exec(dialectSql(m.sql, db.kind));
       await t.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, Date.now()]);
-    });
-    applied.push(m.version);
-  }
-  return applied;
+      applied.push(m.version);
+    }
+    return applied;
+  });
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Db, SqlValue } from './db.ts';
 
 export class SqliteDb implements Db {
@@ -8,6 +8,8 @@ export class SqliteDb implements Db {
   readonly location: string;
   private readonly db: DatabaseSync;
   private depth = 0;
+  /** Prepared statements by SQL text: preparing costs more than running a small insert. */
+  private readonly statements = new Map<string, StatementSync>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -19,20 +21,33 @@ export class SqliteDb implements Db {
   }
 
   async exec(sql: string): Promise<void> {
+    // DDL may change what cached statements refer to.
+    this.statements.clear();
     this.db.exec(sql);
   }
 
+  private prepare(sql: string): StatementSync {
+    let st = this.statements.get(sql);
+    if (!st) {
+      // Bounded: callers that build SQL text dynamically must not grow it forever.
+      if (this.statements.size >= 256) this.statements.clear();
+      st = this.db.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
   async run(sql: string, params: SqlValue[] = []): Promise<{ changes: number }> {
-    const r = this.db.prepare(sql).run(...(params as SQLInputValue[]));
+    const r = this.prepare(sql).run(...(params as SQLInputValue[]));
     return { changes: Number(r.changes) };
   }
 
   async all<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
-    return this.db.prepare(sql).all(...(params as SQLInputValue[])) as T[];
+    return this.prepare(sql).all(...(params as SQLInputValue[])) as T[];
   }
 
   async get<T>(sql: string, params: SqlValue[] = []): Promise<T | undefined> {
-    return this.db.prepare(sql).get(...(params as SQLInputValue[])) as T | undefined;
+    return this.prepare(sql).get(...(params as SQLInputValue[])) as T | undefined;
   }
 
   async tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {

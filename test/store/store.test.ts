@@ -100,13 +100,17 @@ describe('store on a real PostgreSQL', () => {
     } finally { await db.close(); }
   });
 
-  it('two stores migrating the same database concurrently both succeed', async () => {
-    const [a, b] = await Promise.allSettled([openStore(pg.url), openStore(pg.url)]);
-    // One may lose the race on a fresh schema; on this already-migrated one both open.
-    assert.equal(a.status, 'fulfilled');
-    assert.equal(b.status, 'fulfilled');
-    if (a.status === 'fulfilled') await a.value.close();
-    if (b.status === 'fulfilled') await b.value.close();
+  it('several processes migrating a fresh database at once all succeed, each migration applied once', async () => {
+    const setup = await openStore(pg.url);
+    await setup.exec('CREATE SCHEMA race');
+    await setup.close();
+    const url = `${pg.url}?options=${encodeURIComponent('-c search_path=race')}`;
+    const opened = await Promise.allSettled([openStore(url), openStore(url), openStore(url), openStore(url)]);
+    for (const o of opened) assert.equal(o.status, 'fulfilled', o.status === 'rejected' ? String(o.reason) : '');
+    const db = (opened[0] as PromiseFulfilledResult<Db>).value;
+    const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    assert.deepEqual(rows.map((r) => Number(r.version)), (await loadMigrations()).map((m) => m.version));
+    for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
   });
 });
 
