@@ -8,8 +8,8 @@ import { openModel } from '../model/open.ts';
 import type { SiteModel } from '../model/types.ts';
 import { loadObservations } from '../observations/persist.ts';
 import type { Observations } from '../observations/types.ts';
-import { openStore } from '../store/open.ts';
 import type { CommandContext, OptionSpec } from './command.ts';
+import { withStore } from './store.ts';
 
 type Opts = CommandContext['opts'];
 
@@ -31,10 +31,5 @@ export function optionalModel(opts: Opts): SiteModel | undefined {
 
 /** Everything discovered so far; the store is closed again before this returns. */
 export async function storedObservations(opts: Opts): Promise<Observations> {
-  const db = await openStore(typeof opts.db === 'string' ? opts.db : undefined);
-  try {
-    return await loadObservations(db);
-  } finally {
-    await db.close();
-  }
+  return withStore(opts, loadObservations);
 }

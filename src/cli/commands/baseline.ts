@@ -3,8 +3,8 @@ import { collectSnapshot } from '../../analyses/drift/collect.ts';
 import { expandConfigPaths } from '../../checks/audit/audit.ts';
 import { ModelIndex } from '../../model/index.ts';
 import { openModel } from '../../model/open.ts';
-import { openStore } from '../../store/open.ts';
 import type { Command } from '../command.ts';
+import { withStore } from '../store.ts';
 
 export const command: Command = {
   name: 'baseline',
@@ -27,8 +27,7 @@ export const command: Command = {
     list: { type: 'boolean', description: 'list the recorded baselines' },
   },
   async run({ args, opts, out }) {
-    const db = await openStore(opts.db as string | undefined);
-    try {
+    return withStore(opts, async (db) => {
       if (opts.list) {
         const list = await listBaselines(db);
         if (out.json) out.data(list);
@@ -51,8 +50,6 @@ export const command: Command = {
         out.table(['KIND', 'ITEMS'], Object.entries(byKind).sort().map(([k, n]) => [k, n]));
       }
       return 0;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };

@@ -1,7 +1,7 @@
 import { listPlans, parseScopeEntries, parseWindow, savePlan } from '../../analyses/change/plan.ts';
 import { InputError } from '../../core/errors.ts';
-import { openStore } from '../../store/open.ts';
 import type { Command } from '../command.ts';
+import { withStore } from '../store.ts';
 
 const plan: Command = {
   name: 'plan',
@@ -24,15 +24,12 @@ const plan: Command = {
     if (!opts.window) throw new InputError('--window is required', { hint: 'e.g. --window 2026-12-01T22:00Z/4h' });
     const scope = parseScopeEntries((opts.scope as string[] | undefined) ?? []);
     const w = parseWindow(opts.window as string);
-    const db = await openStore(opts.db as string | undefined);
-    try {
+    return withStore(opts, async (db) => {
       const p = await savePlan(db, { ticket, createdAt: Date.now(), windowStart: w.start, windowEnd: w.end, scope, note: opts.note as string | undefined });
       if (out.json) out.data(p);
       else out.write(`change ${p.ticket} recorded: ${new Date(p.windowStart).toISOString()} to ${new Date(p.windowEnd).toISOString()}, scope ${[...scope.assets, ...scope.cidrs, ...scope.files].join(', ')}`);
       return 0;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
 
@@ -42,15 +39,12 @@ const list: Command = {
   usage: 'wardline change list [--json]',
   examples: ['wardline change list', 'wardline change list --json'],
   async run({ opts, out }) {
-    const db = await openStore(opts.db as string | undefined);
-    try {
+    return withStore(opts, async (db) => {
       const plans = await listPlans(db);
       if (out.json) out.data(plans);
       else out.table(['TICKET', 'START', 'END', 'SCOPE', 'NOTE'], plans.map((p) => [p.ticket, new Date(p.windowStart).toISOString(), new Date(p.windowEnd).toISOString(), [...p.scope.assets, ...p.scope.cidrs, ...p.scope.files].join(','), p.note]));
       return 0;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
 

@@ -4,9 +4,9 @@ import { runCheck } from '../../analyses/check/run.ts';
 import { saveFindings } from '../../analyses/check/store.ts';
 import { openModel } from '../../model/open.ts';
 import { loadObservations } from '../../observations/persist.ts';
-import { openStore } from '../../store/open.ts';
 import { gateExit } from '../gate.ts';
 import type { Command } from '../command.ts';
+import { withStore } from '../store.ts';
 
 /** --now: an ISO date or date-time; expiry is judged against it. */
 export function parseNow(v: unknown): number {
@@ -44,8 +44,7 @@ export const command: Command = {
     const now = parseNow(ctx.opts.now);
     const { model, problems } = openModel(typeof ctx.opts.model === 'string' ? ctx.opts.model : undefined);
     for (const p of problems) ctx.out.warn(p.message);
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    try {
+    return withStore(ctx.opts, async (db) => {
       const obs = await loadObservations(db);
       if (obs.edges.length === 0) ctx.out.warn('no observed flows in the store: run wardline discover first; only conduit-side findings follow');
       const result = runCheck(model, obs.edges, { now });
@@ -65,8 +64,6 @@ export const command: Command = {
         }
       }
       return gateExit(findings, ctx.opts['fail-on']);
-    } finally {
-      await db.close();
-    }
+    });
   },
 };

@@ -5,8 +5,8 @@ import { listPlans } from '../../analyses/change/plan.ts';
 import { expandConfigPaths } from '../../checks/audit/audit.ts';
 import { ModelIndex } from '../../model/index.ts';
 import { openModel } from '../../model/open.ts';
-import { openStore } from '../../store/open.ts';
 import type { Command } from '../command.ts';
+import { withStore } from '../store.ts';
 import { gateExit } from '../gate.ts';
 import { saveFindings } from '../../analyses/check/store.ts';
 
@@ -30,8 +30,7 @@ export const command: Command = {
     all: { type: 'boolean', description: 'list planned drift too in the table (JSON always has it)' },
   },
   async run({ opts, out }) {
-    const db = await openStore(opts.db as string | undefined);
-    try {
+    return withStore(opts, async (db) => {
       const base = await loadBaseline(db, opts.since as string | undefined);
       const index = opts.model ? new ModelIndex(openModel(opts.model as string).model) : undefined;
       const given = opts.configs as string[] | undefined;
@@ -52,9 +51,7 @@ export const command: Command = {
         out.info(`since '${base.name}' (${new Date(base.createdAt).toISOString()}): ${items.length} change(s), ${planned} planned, ${items.length - planned} unplanned${!opts.all && planned ? ' (--all lists the planned ones)' : ''}`);
       }
       return gateExit(findings, opts['fail-on']);
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
 

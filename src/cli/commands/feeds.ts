@@ -3,17 +3,13 @@ import { join } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { importFeeds, type ImportReport } from '../../feeds/import.ts';
 import { feedSummary } from '../../feeds/store.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command, type CommandContext } from '../command.ts';
+import { withStore } from '../store.ts';
 
 /** Feeds fetched by `feeds update` when no --url is given. */
 export const DEFAULT_FEED_URLS = [
   'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
 ];
-
-function dbOpt(ctx: CommandContext): string | undefined {
-  return typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined;
-}
 
 function reportImport(ctx: CommandContext, r: ImportReport): number {
   for (const s of r.skipped) ctx.out.warn(`${s.path}: skipped: ${s.error}`);
@@ -45,14 +41,11 @@ const importCmd: Command = {
   ],
   async run(ctx) {
     if (!ctx.args.length) throw new InputError('name at least one feed file or directory', { hint: 'wardline feeds import --help' });
-    const db = await openStore(dbOpt(ctx));
-    try {
+    return withStore(ctx.opts, async (db) => {
       const r = await importFeeds(db, ctx.args, (p, i, n) => ctx.out.progress(`importing ${p}`, i, n));
       ctx.out.clearProgress();
       return reportImport(ctx, r);
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
 
@@ -89,12 +82,7 @@ const updateCmd: Command = {
       }
     }
     if (!files.length) { ctx.out.error('nothing downloaded'); return EXIT.USAGE; }
-    const db = await openStore(dbOpt(ctx));
-    try {
-      return reportImport(ctx, await importFeeds(db, files));
-    } finally {
-      await db.close();
-    }
+    return withStore(ctx.opts, async (db) => reportImport(ctx, await importFeeds(db, files)));
   },
 };
 
@@ -104,16 +92,13 @@ const listCmd: Command = {
   usage: 'wardline feeds list [--db PATH] [--json]',
   examples: ['wardline feeds list', 'wardline feeds list --json | jq .advisories'],
   async run(ctx) {
-    const db = await openStore(dbOpt(ctx));
-    try {
+    return withStore(ctx.opts, async (db) => {
       const s = await feedSummary(db);
       if (ctx.out.json) { ctx.out.data(s); return EXIT.OK; }
       ctx.out.table(['file', 'format', 'advisories', 'KEV', 'warnings', 'imported'], s.files.map((f) => [f.path, f.format, f.advisories, f.kev, f.warnings || '', f.importedAt]));
       ctx.out.write(`\nadvisories: ${Object.entries(s.advisories).map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}; ${s.affectedProducts} affected-product entries; ${s.kev} KEV entries`);
       return EXIT.OK;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
 

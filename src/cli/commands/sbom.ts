@@ -1,8 +1,8 @@
 import { checkSbom } from '../../analyses/vulns/sbom-check.ts';
 import { InputError } from '../../core/errors.ts';
 import { readSbom, type VexStatement } from '../../feeds/sbom.ts';
-import { openStore } from '../../store/open.ts';
 import { EXIT, type Command } from '../command.ts';
+import { withStore } from '../store.ts';
 
 export const command: Command = {
   name: 'sbom',
@@ -37,15 +37,12 @@ export const command: Command = {
       for (const v of [...sbom.vex, ...vex]) ctx.out.write(`VEX ${v.vuln}: ${v.state}${v.justification ? ` (${v.justification})` : ''} for ${v.refs.join(', ')}`);
       return EXIT.OK;
     }
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    try {
+    return withStore(ctx.opts, async (db) => {
       const rows = await checkSbom(db, sbom, vex);
       if (ctx.out.json) { ctx.out.data({ file, format: sbom.format, components: sbom.components.length, vulnerabilities: rows }); return EXIT.OK; }
       ctx.out.table(['component', 'vulnerability', 'CVSS', 'fixed in', 'status'], rows.map((r) => [r.component, r.vuln, r.cvss, r.fixed, r.suppressed ?? 'affected']));
       for (const r of rows.filter((x) => !x.suppressed).slice(0, 10)) ctx.out.write(`  why: ${r.why}`);
       return EXIT.OK;
-    } finally {
-      await db.close();
-    }
+    });
   },
 };

@@ -5,9 +5,9 @@ import { InputError } from '../../core/errors.ts';
 import { readSbom, type VexStatement } from '../../feeds/sbom.ts';
 import { openModel, resolveModelPath } from '../../model/open.ts';
 import { loadObservations } from '../../observations/persist.ts';
-import { openStore } from '../../store/open.ts';
 import { gateExit } from '../gate.ts';
 import type { Command } from '../command.ts';
+import { withStore } from '../store.ts';
 
 function printReport(out: Parameters<NonNullable<Command['run']>>[0]['out'], r: VulnReport, all: boolean): void {
   const rows = (all ? r.vulns : r.vulns.slice(0, 40)).map((v, i) => [
@@ -67,8 +67,7 @@ export const command: Command = {
     if (asset && !model.assets.some((a) => a.name === asset)) throw new InputError(`no asset '${asset}' in the model`, { hint: 'wardline vulns --model DIR lists assets with software; wardline model show lists them all' });
     const vex: VexStatement[] = [];
     for (const f of Array.isArray(ctx.opts.vex) ? ctx.opts.vex : []) vex.push(...readSbom(f).vex);
-    const db = await openStore(typeof ctx.opts.db === 'string' ? ctx.opts.db : undefined);
-    try {
+    return withStore(ctx.opts, async (db) => {
       const obs = await loadObservations(db);
       const probe = await loadFindings(db, 'probe');
       const r = await runVulns({ model, modelPath, db, edges: obs.edges, hosts: obs.hosts, probeFindings: probe, vex, asset });
@@ -79,8 +78,6 @@ export const command: Command = {
       if (ctx.out.json) ctx.out.data(r);
       else printReport(ctx.out, r, ctx.opts.all === true);
       return gateExit(r.findings, ctx.opts['fail-on']);
-    } finally {
-      await db.close();
-    }
+    });
   },
 };
