@@ -18,16 +18,13 @@ import type { SiteGraph } from '../src/graph/site-graph.ts';
 import { Evaluator, VERDICT } from '../src/analyses/check/evaluate.ts';
 import { blastFrom, rankFootholds } from '../src/analyses/blast/blast.ts';
 import { compileModel, type CompileTarget } from '../src/outputs/compile/index.ts';
+import { median } from './lib.ts';
 
 const scale = Number(process.argv[2] ?? 1);
 let seed = 12345;
 const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /**
  * CPU milliseconds (user + system) per run: the machine is shared, and CPU

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { FlowFolder, NetflowDecoder, TemplateCache, createConnSample, foldRecord } from '../src/sources/netflow/index.ts';
 import { bindUdp, sleep } from '../test/helpers/net.ts';
 import { softflowdExport } from '../test/netflow/softflowd.ts';
+import { median } from './lib.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const CORPUS = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
@@ -32,7 +33,6 @@ const { values } = parseArgs({ options: { records: { type: 'string', default: '1
 const TARGET = Number(values.records);
 const RUNS = Number(values.runs);
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n: number): string => `${(n / 1e6).toFixed(2)} M records/s`;
 
 

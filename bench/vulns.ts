@@ -18,6 +18,7 @@ import type { SoftwareIdentity } from '../src/feeds/identity.ts';
 import { dbIndex, explainMatch, matchIdentities, memoryIndex, type IndexRow } from '../src/feeds/match.ts';
 import type { AffectedProduct } from '../src/feeds/types.ts';
 import { openStore } from '../src/store/open.ts';
+import { median } from './lib.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = process.env.WARDLINE_CORPUS ?? join(REPO, '..', 'shared', 'corpus');
@@ -40,10 +41,6 @@ function version(): string {
 function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
-}
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 function log(msg: string): void {
   process.stderr.write(`[bench vulns] ${msg}\n`);

@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './lib.ts';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(REPO, 'bench', 'out');
@@ -130,10 +131,6 @@ function timed(cmd: string, args: string[]): Measure {
   return { seconds, rssMb: Number(rss[1]) / 1024, out: r.stdout };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** The child process: the pipeline over one file, printing record counts per log. */
 async function inner(file: string): Promise<void> {

@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './corpus.ts';
+import { sleep } from './net.ts';
 
 export interface LabCapture {
   dir: string;
@@ -79,7 +80,6 @@ export function runLab(outDir: string, timeoutMs = 240_000): Promise<LabCapture>
   });
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function pidAlive(pid: number): boolean {
   try {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { freePort } from './net.ts';
+import { sleep } from './net.ts';
 
 export interface NatsNode {
   name: string;
@@ -33,9 +34,6 @@ export interface NatsClusterHandle {
   stop(): Promise<void>;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
 export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'wl-monitor-nats-'));

@@ -28,6 +28,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { sleep } from './net.ts';
 
 export interface ExecResult {
   code: number | null;
@@ -277,7 +278,6 @@ export function spawnIn(ns: string | null, cmd: string, args: string[] = [], opt
   return proc;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until something listens on port in ns (null: current namespace); uses ss, sends no packet. */
 export async function waitListen(
