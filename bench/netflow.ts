@@ -18,15 +18,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FlowFolder, NetflowDecoder, TemplateCache, createConnSample, foldRecord } from '../src/sources/netflow/index.ts';
 import { bindUdp, sleep } from '../test/helpers/net.ts';
 import { softflowdExport } from '../test/netflow/softflowd.ts';
 import { median } from './lib.ts';
+import { CORPUS } from '../test/helpers/corpus.ts';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
-const CORPUS = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
 const LAB_PCAP = join(CORPUS, 'lab', 'lab_hospital.pcap');
 
 const { values } = parseArgs({ options: { records: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '5' }, 'only-ours': { type: 'boolean', default: false } } });

@@ -11,17 +11,15 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { importFeeds } from '../src/feeds/import.ts';
 import type { SoftwareIdentity } from '../src/feeds/identity.ts';
 import { dbIndex, explainMatch, matchIdentities, memoryIndex, type IndexRow } from '../src/feeds/match.ts';
 import type { AffectedProduct } from '../src/feeds/types.ts';
 import { openStore } from '../src/store/open.ts';
 import { median } from './lib.ts';
+import { CORPUS, REPO } from '../test/helpers/corpus.ts';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CORPUS = process.env.WARDLINE_CORPUS ?? join(REPO, '..', 'shared', 'corpus');
 const CVES = Number(process.argv[2] ?? 300_000);
 const ASSETS = Number(process.argv[3] ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

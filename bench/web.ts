@@ -14,13 +14,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import {
   closeSync, createReadStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync,
 } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './lib.ts';
+import { CORPUS, REPO } from '../test/helpers/corpus.ts';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(REPO, 'bench', 'out');
-const CORPUS = process.env.WARDLINE_CORPUS ?? join(REPO, '..', 'shared', 'corpus');
 const TARGET_MB = Number(process.env.BENCH_WEB_MB ?? 40);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SOURCES = [

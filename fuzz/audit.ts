@@ -7,19 +7,18 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { auditText, type ConfigKind } from '../src/checks/audit/audit.ts';
 import { parseDcmqrscp } from '../src/checks/audit/dcmqrscp.ts';
 import { parseJsonc } from '../src/checks/audit/jsonc.ts';
 import { parseNginx } from '../src/checks/audit/nginx.ts';
 import { fuzzMain, mutateText, runFuzz, type TextMutation } from './lib.ts';
+import { CORPUS, REPO } from '../test/helpers/corpus.ts';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
 export function loadSamples(): Array<{ name: string; text: string; kind: ConfigKind }> {
   const out: Array<{ name: string; text: string; kind: ConfigKind }> = [];
-  const corpus = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
-  const dirs = [join(corpus, 'config'), join(ROOT, 'test', 'fixtures', 'audit')];
+  const corpus = CORPUS;
+  const dirs = [join(corpus, 'config'), join(REPO, 'test', 'fixtures', 'audit')];
   for (const d of dirs) {
     let files: string[];
     try { files = readdirSync(d); } catch { continue; }

@@ -7,8 +7,7 @@
  * InputError; compile output must be deterministic and comment-safe.
  * Usage: node fuzz/design.ts [cases] [seed]   (default 100000 cases)
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { InputError } from '../src/core/errors.ts';
 import { openModel } from '../src/model/open.ts';
 import type { Conduit, SiteModel } from '../src/model/types.ts';
@@ -22,8 +21,8 @@ import { buildSiteGraph } from '../src/graph/site-graph.ts';
 import { blastFrom, rankFootholds } from '../src/analyses/blast/blast.ts';
 import { COMPILE_TARGETS, compileModel } from '../src/outputs/compile/index.ts';
 import { fuzzMain, pick, runFuzz as runFuzzCases, xorshift, type Rand } from './lib.ts';
+import { REPO } from '../test/helpers/corpus.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const HOSTILE = ['', ' ', '"', "'; flush ruleset; '", '\n', '\u0000', 'ü', '^', '|', '\\', '${x}', 'a'.repeat(300), '*', '-', '0.0.0.0/0', '::', 'ADT', 'ACK^A01', 'PID-3', 'IN1'];
 const ADDRS = ['10.20.10.11', '10.20.20.10', '172.16.10.30', '203.0.113.77', '198.51.100.20', '10.80.2.66', '127.0.0.1', '::1', 'fd00::5', '255.255.255.255', '0.0.0.0', '10.999.1.1', 'not-an-ip', '', '10.20.10.300'];
@@ -96,7 +95,7 @@ export interface FuzzStats { cases: number; ok: number; inputErrors: number }
 
 /** Throws on the first crash: anything but an InputError is a bug to look at. */
 export function runFuzz(cases: number, seed = 1): FuzzStats {
-  const base = openModel(join(ROOT, 'examples', 'hospital')).model;
+  const base = openModel(join(REPO, 'examples', 'hospital')).model;
   const now = Date.UTC(2026, 10, 28);
   const run = runFuzzCases({
     name: 'design', cases, seed, rand: xorshift(seed), stopAfter: 1,

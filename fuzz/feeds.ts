@@ -12,7 +12,6 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/core/errors.ts';
 import { parseCpe } from '../src/feeds/cpe.ts';
 import type { SoftwareIdentity } from '../src/feeds/identity.ts';
@@ -21,10 +20,9 @@ import { parseFeedText } from '../src/feeds/parse.ts';
 import { parsePurl } from '../src/feeds/purl.ts';
 import { parseSbom } from '../src/feeds/sbom.ts';
 import { compareVersions, inRange, parseRangeText } from '../src/feeds/version.ts';
-import { CORPUS } from '../test/helpers/corpus.ts';
+import { CORPUS, REPO } from '../test/helpers/corpus.ts';
 import { fuzzMain, runFuzz, type Rand } from './lib.ts';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
 interface Sample { name: string; text: string; kind: 'feed' | 'sbom' }
 
@@ -41,8 +39,8 @@ function samples(): Sample[] {
       out.push({ name: `${label}/${f}`, text, kind });
     }
   };
-  add(join(ROOT, 'test', 'fixtures', 'vulns'), 'feed', 'fixtures');
-  add(join(ROOT, 'examples', 'hospital', 'sboms'), 'sbom', 'sboms');
+  add(join(REPO, 'test', 'fixtures', 'vulns'), 'feed', 'fixtures');
+  add(join(REPO, 'examples', 'hospital', 'sboms'), 'sbom', 'sboms');
   add(join(CORPUS, 'feeds'), 'feed', 'corpus/feeds');
   add(join(CORPUS, 'sbom'), 'sbom', 'corpus/sbom');
   return out;

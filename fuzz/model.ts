@@ -8,19 +8,18 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../src/core/errors.ts';
 import { ModelIndex } from '../src/model/index.ts';
 import { loadModelSources, type ModelSource } from '../src/model/load.ts';
 import { STARTER_MODEL } from '../src/model/template.ts';
 import { validateModel } from '../src/model/validate.ts';
 import { fuzzMain, runFuzz } from './lib.ts';
+import { REPO } from '../test/helpers/corpus.ts';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
 /** Whole sample files, plus windows of their lines so that most cases stay small and fast. */
 function samples(): ModelSource[] {
-  const dir = join(ROOT, 'examples', 'hospital');
+  const dir = join(REPO, 'examples', 'hospital');
   const whole: ModelSource[] = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
     .map((f) => ({ file: `examples/hospital/${f}`, text: readFileSync(join(dir, f), 'utf8') }));
   whole.push({ file: 'wardline.yaml', text: STARTER_MODEL });

@@ -10,11 +10,10 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NetflowDecoder, PcapUdpWalker, TemplateCache, FlowFolder, createConnSample, foldRecord } from '../src/sources/netflow/index.ts';
 import { fuzzMain, runFuzz, type Rand } from './lib.ts';
+import { CORPUS } from '../test/helpers/corpus.ts';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
 export interface Samples {
   /** Sessions: datagrams of one exporter in export order (templates first). */
@@ -23,7 +22,7 @@ export interface Samples {
 }
 
 export function loadSamples(): Samples {
-  const corpus = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
+  const corpus = CORPUS;
   const dir = join(corpus, 'netflow');
   const files = readdirSync(dir).sort();
   const sessions: Uint8Array[][] = [];

@@ -8,12 +8,11 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FlowFolder, createConnSample } from '../src/sources/netflow/fold.ts';
 import { LineSplitter, ZeekConnParser, foldConn } from '../src/sources/zeek/index.ts';
 import { fuzzMain, mutateText, runFuzz, type Rand, type TextMutation } from './lib.ts';
+import { CORPUS } from '../test/helpers/corpus.ts';
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 
 interface Sample {
   header: string[];
@@ -21,7 +20,7 @@ interface Sample {
 }
 
 export function loadSamples(): Sample[] {
-  const corpus = process.env.WARDLINE_CORPUS ?? join(ROOT, '..', 'shared', 'corpus');
+  const corpus = CORPUS;
   const dir = join(corpus, 'zeek');
   return readdirSync(dir).sort().map((f) => {
     const all = readFileSync(join(dir, f), 'utf8').split('\n');
