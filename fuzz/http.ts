@@ -46,7 +46,7 @@ export function fuzzStreams(
 ): FuzzResult {
   let records = 0;
   const run = runFuzz({
-    name: 'streams', cases, seed, slowMs: 1000, stopAfter: 20,
+    name: analyzer.name, cases, seed, slowMs: 1000, stopAfter: 20,
     gen: (r) => {
       const s = samples[Math.floor(r() * samples.length)];
       const chunks: Array<{ dir: Direction; data: Uint8Array }> = [];
