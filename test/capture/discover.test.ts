@@ -6,16 +6,15 @@
  * diagrams.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { corpusFile, REPO } from '../helpers/corpus.ts';
+import { wardline as runCli } from '../helpers/cli.ts';
 import { tshark } from './harness.ts';
 
 const LAB = corpusFile('lab', 'lab_hospital.pcap');
-const MAIN = join(REPO, 'src', 'cli', 'main.ts');
 let dir: string;
 
 before(() => {
@@ -23,10 +22,7 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function wardline(args: string[], input?: Buffer): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { input, encoding: 'utf8', maxBuffer: 64 << 20, cwd: dir });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const wardline = (args: string[], input?: Buffer) => runCli(args, { input, cwd: dir });
 
 interface Edge {
   src: string;

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore } from '../../src/store/open.ts';
-import { REPO } from '../helpers/corpus.ts';
+import { wardline as runCli } from '../helpers/cli.ts';
 
-function wardline(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: REPO, timeout: 30_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+const wardline = (...args: string[]) => runCli(args, { timeoutMs: 30_000 });
 
 const FIX = join('test', 'fixtures', 'audit');
 

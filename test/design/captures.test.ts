@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/corpus.ts';
+import { wardline as runCli } from '../helpers/cli.ts';
 
 const MODEL = join(REPO, 'examples', 'hospital');
 const PCAP = join(MODEL, 'captures', 'hospital.pcap');
@@ -19,9 +20,9 @@ let dir = '';
 let db = '';
 
 function wardline(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: dir });
+  const r = runCli(args, { cwd: dir });
   for (const c of CANARY) assert.ok(!r.stdout.includes(c) && !r.stderr.includes(c), `${args[0]} printed ${c}`);
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return r;
 }
 
 before(() => {

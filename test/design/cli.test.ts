@@ -1,22 +1,19 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveObservations } from '../../src/observations/persist.ts';
 import { openStore } from '../../src/store/open.ts';
 import { REPO } from '../helpers/corpus.ts';
+import { wardline as runCli } from '../helpers/cli.ts';
 import { hospitalEdges } from './hospital.ts';
 
 const MODEL = join(REPO, 'examples', 'hospital');
 let dir = '';
 let db = '';
 
-function wardline(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), ...args], { encoding: 'utf8', cwd: dir });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const wardline = (...args: string[]) => runCli(args, { cwd: dir });
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wl-design-cli-'));

@@ -4,6 +4,8 @@ import { REPO } from './corpus.ts';
 
 export interface CliResult {
   status: number;
+  /** The same exit status, under the name most tests read it by. */
+  code: number;
   stdout: string;
   stderr: string;
 }
@@ -18,5 +20,6 @@ export function wardline(args: string[], opts: { cwd?: string; input?: string | 
     timeout: opts.timeoutMs ?? 120_000,
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  const status = r.status ?? -1;
+  return { status, code: status, stdout: r.stdout, stderr: r.stderr };
 }
