@@ -24,20 +24,12 @@ import { formatCef, parseCef } from '../src/outputs/siem/cef.ts';
 import { formatSyslog } from '../src/outputs/siem/syslog.ts';
 import { readNetflow } from '../src/sources/netflow/index.ts';
 import { CaptureParser } from '../src/sources/pcap.ts';
+import { rng } from './lib.ts';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 const HOSPITAL = join(ROOT, 'examples', 'hospital');
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export async function samples(): Promise<Uint8Array[]> {
   const agg = new FlowAggregator({ source: 'pcap' });
