@@ -91,12 +91,16 @@ export function formatIPv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** RFC 1918, loopback, link-local, CGNAT, ULA: addresses that are not on the internet. */
+const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10'].map((n) => parseCidr(n)!);
+const PRIVATE_V6 = ['fc00::/7', 'fe80::/10', '::1/128'].map((n) => parseCidr(n)!);
+
+/** RFC 1918, loopback, link-local, CGNAT, ULA: addresses that are not on the internet. Called per flow edge. */
 export function isPrivateAddress(s: string): boolean {
-  const ip = parseIp(s);
-  if (!ip) return false;
-  const nets = ip.family === 4
-    ? ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10']
-    : ['fc00::/7', 'fe80::/10', '::1/128'];
-  return nets.some((n) => cidrContains(parseCidr(n)!, ip));
+  const v4 = parseIPv4(s);
+  if (v4 !== undefined) {
+    const v = BigInt(v4);
+    return PRIVATE_V4.some((c) => cidrContains(c, { family: 4, value: v }));
+  }
+  const v6 = parseIPv6(s);
+  return v6 !== undefined && PRIVATE_V6.some((c) => cidrContains(c, { family: 6, value: v6 }));
 }
