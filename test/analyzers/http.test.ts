@@ -349,7 +349,7 @@ test('Orthanc REST traffic captured in a private namespace decodes like tshark, 
     ns.spawn('/usr/sbin/Orthanc', [`--logdir=${dir}`, join(dir, 'orthanc.json')]);
     await ns.waitForPort(httpPort);
     const pcap = join(dir, 'orthanc.pcap');
-    const stop = await ns.capture(pcap, `tcp port ${httpPort}`);
+    const stop = await ns.capture(pcap, `tcp port ${httpPort}`, { warmPort: httpPort });
     const base = `http://127.0.0.1:${httpPort}`;
     ns.exec('curl', ['-s', '-o', '/dev/null', `${base}/system`]);
     // Three requests on one kept-alive connection.

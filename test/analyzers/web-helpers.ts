@@ -4,7 +4,7 @@
  * sink collects what an analyzer reports.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { datagramAnalyzers, streamAnalyzers } from '../../src/analyzers/registry.ts';
 import { PacketPipeline } from '../../src/decoders/pipeline.ts';
 import { FlowAggregator } from '../../src/observations/aggregate.ts';
@@ -242,7 +242,7 @@ export class WebNamespace {
   }
 
   /** Starts dumpcap on the namespace's loopback; resolves once it captures. Call the returned stop() to finish the file. */
-  async capture(file: string, filter: string): Promise<() => Promise<void>> {
+  async capture(file: string, filter: string, opts: { warmPort?: number } = {}): Promise<() => Promise<void>> {
     const child = this.spawn('dumpcap', ['-q', '-i', 'lo', '-P', '-f', filter, '-w', file]);
     await new Promise<void>((resolve, reject) => {
       let err = '';
@@ -259,9 +259,25 @@ export class WebNamespace {
         reject(new Error(`dumpcap exited: ${err}`));
       });
     });
+    // "Capturing on" can come before the filter sees packets: under load the
+    // first request was missed. With warmPort, open (and close) one bare TCP
+    // connection to it and wait until that is in the file.
+    const port = opts.warmPort;
+    if (port) {
+      await waitFor(() => {
+        try { this.exec('bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]); } catch { /* the server may refuse: the SYN is enough */ }
+        return existsSync(file) && statSync(file).size > 24;
+      }, 15_000, `dumpcap never wrote a packet to ${file}`);
+    }
     return async () => {
-      // Let the last packets reach the capture before stopping it.
-      await new Promise((r) => setTimeout(r, 300));
+      // Let the last packets reach the capture: wait until the file stops growing.
+      let last = -1;
+      await waitFor(() => {
+        const size = existsSync(file) ? statSync(file).size : 0;
+        const settled = size === last;
+        last = size;
+        return settled;
+      }, 10_000, 'capture file kept growing', 300);
       await stopChild(child);
     };
   }
@@ -287,6 +303,14 @@ export class WebNamespace {
     } catch {
       // Already gone.
     }
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number, what: string, stepMs = 100): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > until) throw new Error(what);
+    await new Promise((r) => setTimeout(r, stepMs));
   }
 }
 
