@@ -7,6 +7,7 @@ import { connectNats } from '../../monitor/scale/nats.ts';
 import { openModel } from '../../model/open.ts';
 import { createSinks } from '../../outputs/siem/index.ts';
 import { openStoreShared } from '../../monitor/open-store.ts';
+import { LIVE_INPUT_OPTIONS, parseLiveInputs } from '../live-inputs.ts';
 import { EXIT, type Command } from '../command.ts';
 
 export const command: Command = {
@@ -37,11 +38,8 @@ export const command: Command = {
     'wardline monitor --model site/ --netflow 2055 --webhook https://hooks.example/wardline --window 30s',
   ],
   options: {
+    ...LIVE_INPUT_OPTIONS,
     model: { type: 'string', value: 'DIR', description: 'site model to evaluate against (default wardline.yaml or model/)' },
-    netflow: { type: 'string', value: 'PORT', description: 'collect NetFlow v5/v9/IPFIX on this UDP port' },
-    listen: { type: 'string', value: 'ADDR', description: 'address for the NetFlow socket (default 127.0.0.1; 0.0.0.0 for exporters on the network)' },
-    zeek: { type: 'string', multiple: true, value: 'DIR', description: 'tail conn.log in this Zeek log directory (follows rotation)' },
-    pcap: { type: 'string', value: '-', description: 'read a live pcap/pcapng stream from stdin' },
     nats: { type: 'string', value: 'URL', description: 'consume sensor batches from NATS JetStream (comma-separated cluster URLs)' },
     queue: { type: 'string', value: 'NAME', description: 'shared durable consumer name of the worker group (default workers)' },
     site: { type: 'string', value: 'NAME', description: 'site name stamped on local alerts' },
@@ -63,13 +61,11 @@ export const command: Command = {
   },
   async run(ctx) {
     const o = ctx.opts;
-    const netflowPort = str(o.netflow) !== undefined ? parsePort(o.netflow, '--netflow') : undefined;
-    const zeekDirs = list(o.zeek);
-    const pcap = str(o.pcap);
-    if (pcap !== undefined && pcap !== '-') throw new InputError(`--pcap takes '-' (stdin), not '${pcap}'`, { hint: 'to analyse capture files use wardline discover FILE' });
+    const live = parseLiveInputs(o);
+    const { netflowPort, zeekDirs } = live;
     const natsUrl = str(o.nats);
     if (o.queue !== undefined && !natsUrl) throw new InputError('--queue needs --nats');
-    if (netflowPort === undefined && zeekDirs.length === 0 && pcap === undefined && !natsUrl) {
+    if (!live.any && !natsUrl) {
       throw new InputError('no input: give --netflow PORT, --zeek DIR, --pcap - or --nats URL', { hint: 'wardline monitor --help' });
     }
     const windowMs = o.window !== undefined ? parseDuration(o.window, '--window') : 10_000;
@@ -87,8 +83,8 @@ export const command: Command = {
     const db = await openStoreShared(str(o.db));
     const nats = natsUrl ? await connectNats(natsUrl, `wardline-monitor-${process.pid}`) : undefined;
     const svc = new MonitorService({
-      db, model, sinks, log, site: str(o.site), windowMs, netflowPort, netflowHost: str(o.listen), zeekDirs,
-      pcap: pcap === '-' ? (process.stdin as Readable) : undefined, nats, queue: str(o.queue),
+      db, model, sinks, log, site: str(o.site), windowMs, netflowPort, netflowHost: live.netflowHost, zeekDirs,
+      pcap: live.pcapStdin ? (process.stdin as Readable) : undefined, nats, queue: str(o.queue),
       resolveAfterMs: o['resolve-after'] !== undefined ? parseDuration(o['resolve-after'], '--resolve-after') : undefined,
       templateTimeoutMs: o['template-timeout'] !== undefined ? parseDuration(o['template-timeout'], '--template-timeout') : undefined,
       ackWaitMs: o['ack-wait'] !== undefined ? parseDuration(o['ack-wait'], '--ack-wait') : undefined,
@@ -96,8 +92,8 @@ export const command: Command = {
     });
     try {
       await svc.start();
-      log.info({ netflow: svc.netflowPort, health: svc.healthPort, zeek: zeekDirs.length || undefined, pcap: pcap ? 'stdin' : undefined, nats: natsUrl ? 'on' : undefined, store: db.location, window: windowMs }, 'monitor started');
-      const pcapEnded = pcap === '-' ? new Promise<void>((r) => { const t = setInterval(() => { if (svc.inputs.finished) { clearInterval(t); r(); } }, 200); }) : undefined;
+      log.info({ netflow: svc.netflowPort, health: svc.healthPort, zeek: zeekDirs.length || undefined, pcap: live.pcapStdin ? 'stdin' : undefined, nats: natsUrl ? 'on' : undefined, store: db.location, window: windowMs }, 'monitor started');
+      const pcapEnded = live.pcapStdin ? new Promise<void>((r) => { const t = setInterval(() => { if (svc.inputs.finished) { clearInterval(t); r(); } }, 200); }) : undefined;
       const why = await untilStopped(durationMs, pcapEnded);
       log.info({ reason: why }, 'stopping: draining inputs and outputs');
       await svc.stop();

@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.ts';
 import { createLogger } from '../../monitor/log.ts';
-import { list, parseDuration, parsePort, str, untilStopped } from '../../monitor/options.ts';
+import { parseDuration, str, untilStopped } from '../../monitor/options.ts';
 import { connectNats } from '../../monitor/scale/nats.ts';
 import { Sensor } from '../../monitor/scale/sensor.ts';
+import { LIVE_INPUT_OPTIONS, parseLiveInputs } from '../live-inputs.ts';
 import { EXIT, type Command } from '../command.ts';
 
 export const command: Command = {
@@ -24,12 +25,9 @@ export const command: Command = {
     'wardline sensor --site clinic-7 --nats nats://a:4222,nats://b:4222,nats://c:4222 --zeek /opt/zeek/logs/current --replicas 3',
   ],
   options: {
+    ...LIVE_INPUT_OPTIONS,
     site: { type: 'string', value: 'NAME', description: 'site name (letters, digits, . _ -): the subject and the alert prefix' },
     nats: { type: 'string', value: 'URL', description: 'NATS server URL(s), comma-separated' },
-    netflow: { type: 'string', value: 'PORT', description: 'collect NetFlow v5/v9/IPFIX on this UDP port' },
-    listen: { type: 'string', value: 'ADDR', description: 'address for the NetFlow socket (default 127.0.0.1)' },
-    zeek: { type: 'string', multiple: true, value: 'DIR', description: 'tail conn.log in this Zeek log directory' },
-    pcap: { type: 'string', value: '-', description: 'read a live pcap/pcapng stream from stdin' },
     interval: { type: 'string', value: 'DURATION', description: 'publish a batch this often (default 5s)' },
     replicas: { type: 'string', value: 'N', description: 'JetStream stream replicas when the sensor creates the stream (default 1; 3 on a 3-node cluster)' },
     duration: { type: 'string', value: 'DURATION', description: 'stop after this long (default: run until signalled)' },
@@ -40,22 +38,20 @@ export const command: Command = {
     if (!site || !/^[A-Za-z0-9_.-]{1,64}$/.test(site)) throw new InputError('--site NAME is required (letters, digits, . _ -; at most 64)');
     const natsUrl = str(o.nats);
     if (!natsUrl) throw new InputError('--nats URL is required');
-    const netflowPort = str(o.netflow) !== undefined ? parsePort(o.netflow, '--netflow') : undefined;
-    const zeekDirs = list(o.zeek);
-    const pcap = str(o.pcap);
-    if (pcap !== undefined && pcap !== '-') throw new InputError(`--pcap takes '-' (stdin), not '${pcap}'`);
-    if (netflowPort === undefined && zeekDirs.length === 0 && pcap === undefined) throw new InputError('no input: give --netflow PORT, --zeek DIR or --pcap -');
+    const live = parseLiveInputs(o);
+    const { netflowPort, zeekDirs } = live;
+    if (!live.any) throw new InputError('no input: give --netflow PORT, --zeek DIR or --pcap -');
     const intervalMs = o.interval !== undefined ? parseDuration(o.interval, '--interval') : 5000;
     const replicas = o.replicas !== undefined ? Number(o.replicas) : 1;
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new InputError('--replicas takes 1 to 5');
     const durationMs = o.duration !== undefined ? parseDuration(o.duration, '--duration') : undefined;
     const log = createLogger({ quiet: ctx.out.quiet, name: 'wardline-sensor' });
     const nc = await connectNats(natsUrl, `wardline-sensor-${site}`);
-    const sensor = new Sensor({ site, nats: nc, intervalMs, log, replicas, netflowPort, netflowHost: str(o.listen), zeekDirs, pcap: pcap === '-' ? (process.stdin as Readable) : undefined });
+    const sensor = new Sensor({ site, nats: nc, intervalMs, log, replicas, netflowPort, netflowHost: live.netflowHost, zeekDirs, pcap: live.pcapStdin ? (process.stdin as Readable) : undefined });
     try {
       await sensor.start();
       log.info({ site, netflow: sensor.inputs.port, interval: intervalMs }, 'sensor started');
-      const pcapEnded = pcap === '-' ? new Promise<void>((r) => { const t = setInterval(() => { if (sensor.inputs.finished) { clearInterval(t); r(); } }, 200); }) : undefined;
+      const pcapEnded = live.pcapStdin ? new Promise<void>((r) => { const t = setInterval(() => { if (sensor.inputs.finished) { clearInterval(t); r(); } }, 200); }) : undefined;
       const why = await untilStopped(durationMs, pcapEnded);
       log.info({ reason: why }, 'stopping: publishing what is left');
       await sensor.stop();
