@@ -46,6 +46,9 @@ export interface WindowOutcome {
   fresh: boolean;
 }
 
+/** Writes an input's position (e.g. a tailed log's offset) in the transaction of the window it fed. */
+export type WindowCheckpoint = (t: Db, site: string) => Promise<void>;
+
 export interface BatchMeta {
   /** Unique per sensor batch: site + sequence. */
   id: string;
@@ -71,6 +74,12 @@ export class MonitorEngine {
   #learning: boolean | undefined;
   #chain: Promise<unknown> = Promise.resolve();
   #lastWindowAt = 0;
+  /**
+   * Called at the instant a local window is taken, so the position it returns
+   * matches the window's contents exactly; committed with the window, so a
+   * restart resumes after what was stored (nothing lost, nothing counted twice).
+   */
+  checkpoint: (() => WindowCheckpoint | undefined) | undefined;
 
   constructor(o: EngineOptions) {
     this.db = o.db;
@@ -96,8 +105,9 @@ export class MonitorEngine {
   evaluateWindow(now = Date.now()): Promise<WindowOutcome> {
     const next = this.#chain.then(async () => {
       const w = this.window.take();
+      const cp = this.checkpoint?.();
       this.#lastWindowAt = now;
-      const r = await this.#process(w.edges, w.hosts, now, this.#site);
+      const r = await this.#process(w.edges, w.hosts, now, this.#site, undefined, cp);
       this.metrics.windows++;
       this.metrics.lagMs = Date.now() - now;
       return r;
@@ -118,7 +128,7 @@ export class MonitorEngine {
     return next;
   }
 
-  async #process(edges: FlowEdge[], hosts: HostFacts[], now: number, site: string, batch?: BatchMeta): Promise<WindowOutcome> {
+  async #process(edges: FlowEdge[], hosts: HostFacts[], now: number, site: string, batch?: BatchMeta, checkpoint?: WindowCheckpoint): Promise<WindowOutcome> {
     const novelty = this.#noveltyFor(site);
     if (this.#learning === undefined) this.#learning = await novelty.empty(this.db);
     const learning = this.#learning;
@@ -136,6 +146,7 @@ export class MonitorEngine {
         }
       }
       await saveEdgeTotals(t, site, edges);
+      if (checkpoint) await checkpoint(t, site);
       const newThings = await novelty.record(t, edges, hosts, now, learning, plans);
       const events: SiemEvent[] = [];
       // One-shot alerts (something new) are events without a lifecycle; their key is their subject.
