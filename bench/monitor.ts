@@ -13,7 +13,12 @@
  *    and records per CPU second of each process (from /proc/<pid>/stat), whose
  *    ratio is the per-core comparison.
  *
- *   node bench/monitor.ts [--runs 5] [--records 1000000] [--seconds 15] [--rates 50000,100000,200000,400000]
+ * v5 is measured over --flows distinct flows each (edges in every window:
+ * the folder's and the store's per-edge cost); IPFIX replays softflowd's
+ * export of the sample hospital (few flows, the decoder's template path).
+ *
+ *   node bench/monitor.ts [--runs 5] [--records 1000000] [--flows 5000,50000] [--seconds 15] [--rates 50000,100000,200000,400000]
+ *                         [--part all|in-process|loopback]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { median } from './lib.ts';
 import { MonitorEngine } from '../src/monitor/engine.ts';
 import { openModel } from '../src/model/open.ts';
 import { NetflowDecoder, TemplateCache } from '../src/sources/netflow/index.ts';
@@ -33,6 +39,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' }, records: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '15' },
     rates: { type: 'string', default: '50000,100000,200000,400000' }, 'window-records': { type: 'string', default: '200000' },
+    flows: { type: 'string', default: '5000,50000' }, part: { type: 'string', default: 'all' },
   },
 });
 const RUNS = Number(values.runs);
@@ -40,7 +47,8 @@ const RECORDS = Number(values.records);
 const SECONDS = Number(values.seconds);
 const RATES = values.rates.split(',').map(Number);
 const WINDOW = Number(values['window-records']);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const FLOWS = values.flows.split(',').map(Number);
+const PART = values.part;
 const M = (n: number): string => `${(n / 1e6).toFixed(2)} M records/s`;
 
 const tmp = mkdtempSync(join(tmpdir(), 'wl-monitor-bench-'));
@@ -49,6 +57,8 @@ const { model } = openModel(join(ROOT, 'examples', 'hospital'));
 // IPFIX: softflowd's real export of the sample hospital (templates + data), replayed; records repeat, the decoding work is real.
 const ipfix = exportDatagrams(join(ROOT, 'examples', 'hospital', 'captures', 'hospital-netflow.pcap')).filter((d) => d[0] === 0 && d[1] === 10);
 const v5 = v5Datagrams(2000, 30, 5000);
+/** v5 streams with `flows` distinct flows, each flow at least once per pass. */
+const v5Stream = (flows: number): Buffer[] => v5Datagrams(Math.max(2000, Math.ceil(flows / 30)), 30, flows);
 let ipfixPerPass = 0;
 new NetflowDecoder({ onRecord: () => { ipfixPerPass++; } }).decode(Buffer.concat(ipfix), 'x');
 
@@ -94,14 +104,19 @@ function cpuSeconds(pid: number): number {
 
 async function inProcess(): Promise<void> {
   console.log(`per core, in process: ${RECORDS.toLocaleString('en-US')} records per run, median of ${RUNS} runs`);
-  for (const [label, stream, per] of [['NetFlow v5', v5, 2000 * 30], ['IPFIX', ipfix, ipfixPerPass]] as const) {
+  const rows: Array<[string, Buffer[], number]> = FLOWS.map((f) => {
+    const s = v5Stream(f);
+    return [`NetFlow v5, ${f.toLocaleString('en-US')} flows`, s, s.length * 30];
+  });
+  rows.push(['IPFIX replay', ipfix, ipfixPerPass]);
+  for (const [label, stream, per] of rows) {
     const dec: number[] = [];
     const ev: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       dec.push(decodeOnly(stream, per));
       ev.push(await decodeEvaluate(stream, per));
     }
-    console.log(`  ${label.padEnd(10)} decode: ${M(median(dec))}   decode + window evaluation: ${M(median(ev))}`);
+    console.log(`  ${label.padEnd(26)} decode: ${M(median(dec))}   decode + window evaluation: ${M(median(ev))}`);
   }
 }
 
@@ -146,8 +161,8 @@ async function sideBySide(): Promise<void> {
 }
 
 try {
-  await inProcess();
-  await sideBySide();
+  if (PART !== 'loopback') await inProcess();
+  if (PART !== 'in-process') await sideBySide();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

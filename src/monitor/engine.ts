@@ -151,8 +151,9 @@ export class MonitorEngine {
       const events: SiemEvent[] = [];
       // One-shot alerts (something new) are events without a lifecycle; their key is their subject.
       for (const f of newThings) events.push(oneShot(f, now, site));
-      events.push(...await observeFindings(t, findings, now, site, this.#memo));
-      events.push(...await resolveStale(t, now, this.#resolveAfter, site, this.#memo));
+      // Not push(...list): a window of tens of thousands of new alerts overflows the argument stack.
+      for (const ev of await observeFindings(t, findings, now, site, this.#memo)) events.push(ev);
+      for (const ev of await resolveStale(t, now, this.#resolveAfter, site, this.#memo)) events.push(ev);
       const y = new Yielder();
       for (const ev of events) {
         await y.step();
