@@ -2,17 +2,21 @@
  * The live inputs shared by the monitor and the sensor: NetFlow/IPFIX on UDP
  * (the flows collector: templates per exporter and domain, expiry), Zeek log
  * directories tailed across rotation, a capture stream on stdin. All of them
- * feed one EdgeWindow.
+ * feed one EdgeWindow. The Zeek tailers' positions are what a restart resumes
+ * from: `checkpoint()` snapshots them when a window is taken.
  */
 import type { Readable } from 'node:stream';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { NetflowCollector } from '../sources/netflow/index.ts';
+import type { WindowCheckpoint } from './engine.ts';
 import type { Logger } from './log.ts';
 import type { MonitorMetrics } from './metrics.ts';
 import { PcapInput } from './pcap-input.ts';
 import type { EdgeWindow } from './window.ts';
-import { ZeekTailer } from './zeek-tail.ts';
+import { saveTailPositions } from './tail-store.ts';
+import { ZeekTailer, type TailPosition } from './zeek-tail.ts';
 
 export interface InputSpec {
   /** UDP port for NetFlow/IPFIX (0: any free port). */
@@ -20,6 +24,8 @@ export interface InputSpec {
   netflowHost?: string;
   templateTimeoutMs?: number;
   zeekDirs?: string[];
+  /** Committed tail positions by input key (zeekInputKey): the tailers resume there. */
+  tailPositions?: ReadonlyMap<string, TailPosition>;
   /** A capture stream: stdin for "--pcap -". */
   pcap?: Readable;
 }
@@ -70,14 +76,16 @@ export class LiveInputs {
       this.#log?.info({ port: this.collector.port, host: s.netflowHost ?? '127.0.0.1' }, 'NetFlow/IPFIX collector listening');
     }
     for (const d of s.zeekDirs ?? []) {
+      const at = s.tailPositions?.get(zeekInputKey(d));
       const t = new ZeekTailer(d, (c) => {
         m.records++;
         m.zeekLines++;
         w.conn(c);
-      });
+      }, { resume: at });
       t.start();
       this.tailers.push(t);
-      this.#log?.info({ dir: d }, 'tailing Zeek conn.log');
+      if (t.resume === 'stale') this.#log?.warn({ dir: d, file: at?.file, offset: at?.offset }, 'the file of the stored Zeek position is gone or was replaced; lines it had after that offset were not read; starting conn.log from its beginning');
+      this.#log?.info({ dir: d, resume: t.resume, offset: at && t.resume !== 'stale' ? at.offset : undefined }, 'tailing Zeek conn.log');
     }
     if (s.pcap) {
       const p = new PcapInput('stdin');
@@ -87,6 +95,19 @@ export class LiveInputs {
         this.#log?.error({ err: (err as Error).message }, 'capture stream failed');
       }).finally(() => this.#log?.info({ packets: p.packets }, 'capture stream ended'));
     }
+  }
+
+  /**
+   * The tailers' positions as of now (call it when the window is taken): the
+   * write that commits them with that window; undefined without tailers.
+   */
+  checkpoint(): WindowCheckpoint | undefined {
+    const rows: Array<[string, TailPosition]> = [];
+    for (const t of this.tailers) {
+      const p = t.position();
+      if (p) rows.push([zeekInputKey(t.dir), p]);
+    }
+    return rows.length ? (t, site) => saveTailPositions(t, site, rows) : undefined;
   }
 
   /** Before each window: counters from the decoder, finished pcap connections. */
@@ -122,6 +143,11 @@ export class LiveInputs {
     await this.#pcapDone;
     this.sync();
   }
+}
+
+/** The store key of a Zeek directory's tail position: its absolute path. */
+export function zeekInputKey(dir: string): string {
+  return `zeek:${resolve(dir)}`;
 }
 
 /** Datagrams the kernel dropped on our socket (receive buffer full): the last column of /proc/net/udp{,6}; 0 where unavailable. */

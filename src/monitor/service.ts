@@ -14,6 +14,7 @@ import { LiveInputs } from './inputs.ts';
 import type { Logger } from './log.ts';
 import { renderMetrics } from './metrics.ts';
 import { runConsumer, type ConsumerHandle } from './scale/consumer.ts';
+import { loadTailPositions } from './tail-store.ts';
 
 export interface MonitorOptions {
   db: Db;
@@ -59,7 +60,10 @@ export class MonitorService {
 
   async start(): Promise<void> {
     const o = this.#o;
-    await this.inputs.start({ netflowPort: o.netflowPort, netflowHost: o.netflowHost, templateTimeoutMs: o.templateTimeoutMs, zeekDirs: o.zeekDirs, pcap: o.pcap });
+    // Tailed logs resume after what was committed; each window commits their positions with its edges.
+    const tailPositions = o.zeekDirs?.length ? await loadTailPositions(o.db, o.site ?? '') : undefined;
+    await this.inputs.start({ netflowPort: o.netflowPort, netflowHost: o.netflowHost, templateTimeoutMs: o.templateTimeoutMs, zeekDirs: o.zeekDirs, tailPositions, pcap: o.pcap });
+    this.engine.checkpoint = () => this.inputs.checkpoint();
     if (o.nats) {
       this.#consumer = await runConsumer(o.nats, this.engine, { durable: o.queue ?? 'workers', ackWaitMs: o.ackWaitMs ?? 30_000, log: o.log, replicas: o.replicas });
     }
