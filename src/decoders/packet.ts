@@ -55,6 +55,8 @@ export class DecodedPacket {
   segLen = 0;
   /** What went wrong, for anomaly messages. */
   error = '';
+  /** Offset of the IP header; set only for DECODE_FRAGMENT, for the reassembler (src/decoders/fragments.ts). */
+  ipOff = 0;
 }
 
 /** Decodes link, IP and TCP/UDP headers. Never throws; returns one of DECODE_*. */
@@ -137,7 +139,10 @@ function ipv4(buf: Uint8Array, o: number, end: number, d: DecodedPacket): number
   d.dst4 = ((buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19]) >>> 0;
   d.ipLen = total;
   const fragField = ((buf[o + 6] << 8) | buf[o + 7]) & 0x3fff;
-  if (fragField !== 0) return DECODE_FRAGMENT;
+  if (fragField !== 0) {
+    d.ipOff = o;
+    return DECODE_FRAGMENT;
+  }
   // Trust the header over the frame: Ethernet pads short frames.
   const ipEnd = Math.min(end, o + total);
   return transport(buf, o + ihl, ipEnd, total - ihl, d);
@@ -166,6 +171,7 @@ function ipv6(buf: Uint8Array, o: number, end: number, d: DecodedPacket): number
     } else if (next === 44) {
       if (p + 8 > ipEnd) return malformed(d, 'IPv6 fragment header cut short');
       d.proto = buf[p];
+      d.ipOff = o;
       return DECODE_FRAGMENT;
     } else if (next === 51) {
       if (p + 8 > ipEnd) return malformed(d, 'IPv6 AH header cut short');

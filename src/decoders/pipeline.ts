@@ -21,6 +21,7 @@ import {
   DECODE_FRAGMENT, DECODE_MALFORMED, DECODE_NOT_IP, DECODE_OK, DecodedPacket, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP,
   PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodePacket, formatIPv6, formatMac,
 } from './packet.ts';
+import { FragmentReassembler } from './fragments.ts';
 import { TcpHalf, type StreamReceiver } from './tcp.ts';
 
 export interface PipelineOptions {
@@ -170,6 +171,8 @@ export interface PipelineStats {
   ipPackets: number;
   nonIp: number;
   fragments: number;
+  /** Datagrams rebuilt from fragments (each also counted once in packets). */
+  reassembled: number;
   malformed: number;
   unsupportedLink: number;
   connections: number;
@@ -180,7 +183,7 @@ export interface PipelineStats {
 export class PacketPipeline implements StreamReceiver {
   readonly sink: FlowSink;
   readonly stats: PipelineStats = {
-    packets: 0, ipPackets: 0, nonIp: 0, fragments: 0, malformed: 0, unsupportedLink: 0, connections: 0, tcpGaps: 0, tcpGapBytes: 0,
+    packets: 0, ipPackets: 0, nonIp: 0, fragments: 0, reassembled: 0, malformed: 0, unsupportedLink: 0, connections: 0, tcpGaps: 0, tcpGapBytes: 0,
   };
   /** Name of the input being read, for anomaly locations. */
   inputName = '';
@@ -197,6 +200,8 @@ export class PacketPipeline implements StreamReceiver {
   private readonly macText = new Map<number, string>();
   /** IPv4 text by address: hosts open many connections, and equal strings then share one object. */
   private readonly v4Text = new Map<number, string>();
+  /** Made at the first fragment: unfragmented traffic never touches it. */
+  private frags: FragmentReassembler | undefined;
   private live = 0;
   private cur: Conn | undefined;
   private num = 0;
@@ -232,7 +237,7 @@ export class PacketPipeline implements StreamReceiver {
       if (r === DECODE_NOT_IP) st.nonIp++;
       else if (r === DECODE_FRAGMENT) {
         st.fragments++;
-        this.sink.anomaly('ip-fragment', 'IP fragments are counted but not reassembled', this.where());
+        this.fragment(p);
       } else if (r === DECODE_MALFORMED) {
         st.malformed++;
         this.sink.anomaly('malformed-packet', d.error, this.where());
@@ -320,6 +325,17 @@ export class PacketPipeline implements StreamReceiver {
       this.sinceSweep = 0;
       this.sweep();
     }
+  }
+
+  /** A fragment; the datagram it completes takes the path of any unfragmented packet. */
+  private fragment(p: CapturePacket): void {
+    const frags = (this.frags ??= new FragmentReassembler({ anomaly: (kind, message) => this.sink.anomaly(kind, message, this.where()) }));
+    const whole = frags.add(p.buf, p.off, this.d.ipOff, p.off + p.len, p.ts);
+    if (!whole) return;
+    this.stats.reassembled++;
+    // The rebuilt frame is not another capture packet.
+    this.stats.packets--;
+    this.packet({ linktype: p.linktype, ts: p.ts, buf: whole, off: 0, len: whole.length, wireLen: whole.length, num: p.num });
   }
 
   private tcp(conn: Conn, dir: Direction, p: CapturePacket, ts: number): void {
@@ -603,6 +619,7 @@ export class PacketPipeline implements StreamReceiver {
   /** Reports connections that closed a while ago or went idle. */
   private sweep(): void {
     const now = this.now;
+    this.frags?.expire(now);
     const done: Conn[] = [];
     for (const head of this.table.values()) {
       for (let c: Conn | undefined = head; c; c = c.hnext) {
@@ -631,6 +648,7 @@ export class PacketPipeline implements StreamReceiver {
 
   /** End of all input: every connection still open is reported. */
   end(): void {
+    this.frags?.end();
     const all: Conn[] = [];
     for (const head of this.table.values()) for (let c: Conn | undefined = head; c; c = c.hnext) all.push(c);
     this.table.clear();

@@ -1,0 +1,427 @@
+/**
+ * IPv4 and IPv6 fragment reassembly, bounded and never throwing.
+ *
+ * Only packets that are fragments come here (the decoder sends them when
+ * MF or the offset is set, or an IPv6 fragment header is present), so
+ * unfragmented traffic pays nothing. A completed datagram comes back as a
+ * new frame of the same link type: the first fragment's link header, its IP
+ * header with the fragment fields cleared (IPv6: with the fragment header
+ * taken out) and the joined payload. Callers decode it like any other
+ * frame, so UDP analyzers and TCP reassembly see it unchanged.
+ *
+ * Overlaps keep the bytes that came first (as Linux and the BSDs do for
+ * new data since RFC 5722) and are reported, since differing overlaps are
+ * an IDS evasion technique. Memory is bounded by a cap on bytes held and on
+ * concurrent reassemblies: the oldest is dropped first, and reported.
+ * Timeouts run on capture time, so a file read fast behaves as it did live.
+ */
+
+export interface FragmentOptions {
+  /** Capture-time limit from a datagram's first fragment to its completion (ms); Linux uses 30 s. */
+  timeoutMs?: number;
+  /** Bytes of partial datagrams held at most, over all of them. */
+  maxBytes?: number;
+  /** Datagrams under reassembly at most. */
+  maxDatagrams?: number;
+  /** Called for each problem met; `kind` is one of the ip-fragment-* anomaly kinds. */
+  anomaly?: (kind: string, message: string) => void;
+}
+
+export interface FragmentStats {
+  /** Fragments offered. */
+  fragments: number;
+  /** Datagrams rebuilt and handed back. */
+  reassembled: number;
+  /** Fragments that overlapped bytes already held, same bytes or not. */
+  overlaps: number;
+  /** Partial datagrams dropped because their time ran out (or the input ended). */
+  timeouts: number;
+  /** Partial datagrams dropped to stay within maxBytes / maxDatagrams. */
+  evicted: number;
+  /** Fragments or partial datagrams dropped as malformed (too large, too many pieces, bad header). */
+  malformed: number;
+}
+
+/** Largest IP payload a reassembled datagram may have (the 16-bit length fields). */
+const MAX_DATAGRAM = 65535;
+/** Pieces one datagram may arrive in; tiny-fragment floods stop here. */
+const MAX_PIECES = 256;
+
+class Partial {
+  readonly key: string;
+  readonly v6: boolean;
+  readonly first: number;
+  /** Link header + IP header of the offset-0 fragment (IPv6: without the fragment header), once seen. */
+  head: Uint8Array | undefined;
+  /** IPv6: offset in head of the byte that named the fragment header; it gets the inner next header. */
+  nextAt = 0;
+  /** Link header bytes at the start of head. */
+  linkLen = 0;
+  innerNext = 0;
+  data: Uint8Array;
+  /** Disjoint accepted pieces as (start, end, capturedEnd) triples; capturedEnd < end when the snaplen cut it. */
+  readonly pieces: number[] = [];
+  /** Payload length, known once the last fragment (MF clear) arrived; -1 before. */
+  total = -1;
+  held: number;
+
+  constructor(key: string, v6: boolean, ts: number, size: number) {
+    this.key = key;
+    this.v6 = v6;
+    this.first = ts;
+    this.data = new Uint8Array(size);
+    this.held = size;
+  }
+}
+
+/** Where one fragment's header fields are; filled by parse(). */
+interface Fragment {
+  v6: boolean;
+  key: string;
+  /** Payload byte offset within the datagram, and the fragment's payload in buf. */
+  offset: number;
+  payOff: number;
+  /** Payload length the header declares, and how much of it was captured. */
+  declared: number;
+  captured: number;
+  more: boolean;
+  /** IP header start, its unfragmentable length (IPv4: the IHL; IPv6: up to the fragment header). */
+  ipOff: number;
+  headLen: number;
+  /** IPv6: offset of the byte naming the fragment header, and the header after it. */
+  nextAt: number;
+  innerNext: number;
+}
+
+export class FragmentReassembler {
+  readonly stats: FragmentStats = { fragments: 0, reassembled: 0, overlaps: 0, timeouts: 0, evicted: 0, malformed: 0 };
+  private readonly timeoutMs: number;
+  private readonly maxBytes: number;
+  private readonly maxDatagrams: number;
+  private readonly report: (kind: string, message: string) => void;
+  /** In arrival order of each datagram's first fragment: the oldest is first. */
+  private readonly partials = new Map<string, Partial>();
+  private heldBytes = 0;
+  private readonly f: Fragment = {
+    v6: false, key: '', offset: 0, payOff: 0, declared: 0, captured: 0, more: false, ipOff: 0, headLen: 0, nextAt: 0, innerNext: 0,
+  };
+
+  constructor(opts: FragmentOptions = {}) {
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxBytes = Math.max(MAX_DATAGRAM * 2, opts.maxBytes ?? 16 * 1024 * 1024);
+    this.maxDatagrams = Math.max(1, opts.maxDatagrams ?? 4096);
+    this.report = opts.anomaly ?? (() => {});
+  }
+
+  /** Datagrams under reassembly. */
+  get pending(): number {
+    return this.partials.size;
+  }
+
+  /** Bytes held by partial datagrams. */
+  get bytesHeld(): number {
+    return this.heldBytes;
+  }
+
+  /**
+   * Offers one fragment: the frame is buf[frameOff, end), its IP header at
+   * ipOff. Returns the rebuilt frame when this fragment completed its
+   * datagram, otherwise undefined. `ts` is capture time in ms.
+   */
+  add(buf: Uint8Array, frameOff: number, ipOff: number, end: number, ts: number): Uint8Array | undefined {
+    this.stats.fragments++;
+    this.expire(ts);
+    const f = this.f;
+    const why = parse(buf, ipOff, end, f);
+    if (why) return this.malformed(why);
+    // The IP length field must be able to say the rebuilt length (IPv6: headers before the fragment header count).
+    if (f.offset + f.declared > MAX_DATAGRAM - (f.v6 ? f.headLen - 40 : f.headLen)) {
+      // The "ping of death": offset plus length beyond what the length field can say.
+      const p = this.partials.get(f.key);
+      if (p) this.forget(p);
+      return this.malformed(`fragment ends at byte ${f.offset + f.declared}, beyond the largest IP datagram`);
+    }
+    if (f.v6 && f.offset === 0 && !f.more) {
+      // An atomic fragment (RFC 6946): a whole datagram on its own, never mixed with others of its id.
+      const head = buf.subarray(frameOff, ipOff + f.headLen);
+      const out = assemble(head, ipOff - frameOff, f.nextAt - frameOff, f.innerNext, true, buf.subarray(f.payOff, f.payOff + f.captured), f.declared);
+      this.stats.reassembled++;
+      return out;
+    }
+    let p = this.partials.get(f.key);
+    if (!p) {
+      const want = Math.min(MAX_DATAGRAM, Math.max(2048, f.more ? 2 * (f.offset + f.declared) : f.offset + f.declared));
+      this.makeRoom(want);
+      p = new Partial(f.key, f.v6, ts, want);
+      this.partials.set(f.key, p);
+      this.heldBytes += want;
+    }
+    if (p.pieces.length >= MAX_PIECES * 3) {
+      this.forget(p);
+      return this.malformed(`a datagram in more than ${MAX_PIECES} fragments`);
+    }
+    const start = f.offset;
+    let stop = start + f.declared;
+    if (!f.more) {
+      if (p.total < 0) {
+        const beyond = maxEnd(p.pieces);
+        if (beyond > stop) {
+          // Fragments already held reach past this "last" one: the first bytes win, the end is where they stop.
+          this.overlap('a last fragment ends before bytes already received', true);
+          p.total = beyond;
+        } else p.total = stop;
+      } else if (stop !== p.total) {
+        this.overlap('two last fragments disagree on the datagram length', true);
+      }
+    }
+    if (p.total >= 0 && stop > p.total) {
+      // Bytes past the known end: the first last fragment wins.
+      this.overlap('a fragment reaches past the end the last fragment set', true);
+      stop = p.total;
+    }
+    if (start === 0 && !p.head) {
+      p.head = buf.slice(frameOff, ipOff + f.headLen);
+      p.linkLen = ipOff - frameOff;
+      p.nextAt = f.nextAt - frameOff;
+      p.innerNext = f.innerNext;
+      this.heldBytes += p.head.length;
+      p.held += p.head.length;
+    }
+    if (stop > start) this.place(p, buf, f.payOff, start, stop, start + f.captured);
+    if (p.total < 0 || !p.head || !covers(p.pieces, p.total)) return undefined;
+    this.forget(p);
+    this.stats.reassembled++;
+    return assemble(p.head, p.linkLen, p.nextAt, p.innerNext, p.v6, p.data.subarray(0, capturedPrefix(p.pieces)), p.total);
+  }
+
+  /** Drops partial datagrams whose first fragment came more than timeoutMs before `now`. */
+  expire(now: number): void {
+    for (const p of this.partials.values()) {
+      if (now - p.first <= this.timeoutMs) break;
+      this.stats.timeouts++;
+      this.report('ip-fragment-timeout', `a fragmented datagram was still incomplete ${this.timeoutMs / 1000} s after its first fragment (missing fragments) and was dropped`);
+      this.forget(p);
+    }
+  }
+
+  /** End of input: every datagram still incomplete is dropped and counted as timed out. */
+  end(): void {
+    for (const p of [...this.partials.values()]) {
+      this.stats.timeouts++;
+      this.report('ip-fragment-timeout', 'a fragmented datagram was still incomplete at the end of the input (missing fragments) and was dropped');
+      this.forget(p);
+    }
+  }
+
+  /** Copies the part of [start, stop) no earlier fragment covered; reports the rest as overlap. */
+  private place(p: Partial, buf: Uint8Array, payOff: number, start: number, stop: number, capEnd: number): void {
+    const pieces = p.pieces;
+    if (stop > p.data.length) {
+      const grown = Math.min(MAX_DATAGRAM, Math.max(stop, p.data.length * 2));
+      this.makeRoom(grown - p.data.length, p);
+      const d = new Uint8Array(grown);
+      d.set(p.data);
+      this.heldBytes += grown - p.data.length;
+      p.held += grown - p.data.length;
+      p.data = d;
+    }
+    let at = start;
+    let overlapped = false;
+    let differs = false;
+    // Pieces are kept sorted by start; walk those that meet [start, stop).
+    let i = 0;
+    while (i < pieces.length && pieces[i + 1] <= start) i += 3;
+    const fresh: number[] = [];
+    for (; i < pieces.length && pieces[i] < stop; i += 3) {
+      const ps = pieces[i];
+      const pe = pieces[i + 1];
+      if (ps > at) fresh.push(at, ps);
+      const os = Math.max(ps, start);
+      const oe = Math.min(pe, stop);
+      if (oe > os) {
+        overlapped = true;
+        const cmpEnd = Math.min(oe, pieces[i + 2], capEnd);
+        for (let b = os; b < cmpEnd && !differs; b++) if (p.data[b] !== buf[payOff + (b - start)]) differs = true;
+      }
+      at = Math.max(at, pe);
+    }
+    if (at < stop) fresh.push(at, stop);
+    for (let k = 0; k < fresh.length; k += 2) {
+      const s = fresh[k];
+      const e = fresh[k + 1];
+      const ce = Math.max(s, Math.min(e, capEnd));
+      if (ce > s) p.data.set(buf.subarray(payOff + (s - start), payOff + (ce - start)), s);
+      insertPiece(pieces, s, e, ce);
+    }
+    if (overlapped) this.overlap(differs ? 'overlapping fragments carry different bytes (the first were kept)' : 'a fragment repeats bytes already received', differs);
+  }
+
+  private overlap(message: string, evasive: boolean): void {
+    this.stats.overlaps++;
+    this.report(evasive ? 'ip-fragment-overlap' : 'ip-fragment-duplicate', message);
+  }
+
+  private malformed(why: string): undefined {
+    this.stats.malformed++;
+    this.report('ip-fragment-malformed', why);
+    return undefined;
+  }
+
+  /** Drops the oldest partial datagrams until `need` more bytes and one more datagram fit. */
+  private makeRoom(need: number, keep?: Partial): void {
+    while (this.heldBytes + need > this.maxBytes || (!keep && this.partials.size >= this.maxDatagrams)) {
+      let oldest: Partial | undefined;
+      for (const p of this.partials.values()) {
+        if (p !== keep) {
+          oldest = p;
+          break;
+        }
+      }
+      if (!oldest) return;
+      this.stats.evicted++;
+      this.report('ip-fragment-evicted', `more than ${this.maxDatagrams} fragmented datagrams or ${this.maxBytes} bytes under reassembly; the oldest was dropped`);
+      this.forget(oldest);
+    }
+  }
+
+  private forget(p: Partial): void {
+    this.partials.delete(p.key);
+    this.heldBytes -= p.held;
+  }
+}
+
+/**
+ * Reads the fragment fields of the IP packet at buf[o, end) into f.
+ * Returns why it cannot be reassembled, or '' when it can.
+ */
+function parse(buf: Uint8Array, o: number, end: number, f: Fragment): string {
+  if (o + 20 > end) return 'fragment header cut short';
+  const version = buf[o] >> 4;
+  if (version === 4) {
+    const ihl = (buf[o] & 15) * 4;
+    const total = (buf[o + 2] << 8) | buf[o + 3];
+    if (ihl < 20 || total < ihl || o + ihl > end) return 'IPv4 fragment header length invalid';
+    const field = (buf[o + 6] << 8) | buf[o + 7];
+    f.v6 = false;
+    f.offset = (field & 0x1fff) * 8;
+    f.more = (field & 0x2000) !== 0;
+    f.ipOff = o;
+    f.headLen = ihl;
+    f.payOff = o + ihl;
+    f.declared = total - ihl;
+    f.captured = Math.max(0, Math.min(end, o + total) - f.payOff);
+    f.nextAt = -1;
+    f.innerNext = buf[o + 9];
+    if (f.more && f.declared % 8 !== 0) return 'IPv4 fragment with more to follow is not a multiple of 8 bytes';
+    if (f.declared === 0) return 'IPv4 fragment without payload';
+    // Source, destination, id and protocol (RFC 791).
+    let key = '4';
+    for (let i = 12; i < 20; i += 2) key += String.fromCharCode((buf[o + i] << 8) | buf[o + i + 1]);
+    f.key = key + String.fromCharCode((buf[o + 4] << 8) | buf[o + 5], buf[o + 9]);
+    return '';
+  }
+  if (version !== 6) return 'fragment with an IP version other than 4 or 6';
+  if (o + 40 > end) return 'IPv6 fragment header cut short';
+  const plen = (buf[o + 4] << 8) | buf[o + 5];
+  const ipEnd = Math.min(end, o + 40 + plen);
+  let next = buf[o + 6];
+  let nextAt = o + 6;
+  let p = o + 40;
+  // Hop-by-hop, routing and destination options may precede the fragment header (the unfragmentable part).
+  for (let hops = 0; hops < 16 && (next === 0 || next === 43 || next === 60); hops++) {
+    if (p + 8 > ipEnd) return 'IPv6 extension header cut short';
+    nextAt = p;
+    next = buf[p];
+    p += (buf[p + 1] + 1) * 8;
+  }
+  if (next !== 44) return 'IPv6 fragment header not found after the unfragmentable headers';
+  if (p + 8 > ipEnd) return 'IPv6 fragment header cut short';
+  const field = (buf[p + 2] << 8) | buf[p + 3];
+  f.v6 = true;
+  f.offset = field & 0xfff8;
+  f.more = (field & 1) !== 0;
+  f.ipOff = o;
+  f.headLen = p - o;
+  f.nextAt = nextAt;
+  f.innerNext = buf[p];
+  f.payOff = p + 8;
+  f.declared = o + 40 + plen - f.payOff;
+  f.captured = Math.max(0, ipEnd - f.payOff);
+  if (f.declared < 0) return 'IPv6 payload length shorter than its headers';
+  if (f.more && (f.declared === 0 || f.declared % 8 !== 0)) return 'IPv6 fragment with more to follow is not a positive multiple of 8 bytes';
+  // Source, destination, identification (RFC 8200) and the next header.
+  let key = '6';
+  for (let i = 8; i < 40; i += 2) key += String.fromCharCode((buf[o + i] << 8) | buf[o + i + 1]);
+  f.key = key + String.fromCharCode((buf[p + 4] << 8) | buf[p + 5], (buf[p + 6] << 8) | buf[p + 7], buf[p]);
+  return '';
+}
+
+/** Inserts (s, e, ce) keeping the triples sorted by start. */
+function insertPiece(pieces: number[], s: number, e: number, ce: number): void {
+  let i = pieces.length;
+  while (i > 0 && pieces[i - 3] > s) i -= 3;
+  pieces.splice(i, 0, s, e, ce);
+}
+
+function maxEnd(pieces: number[]): number {
+  let m = 0;
+  for (let i = 0; i < pieces.length; i += 3) if (pieces[i + 1] > m) m = pieces[i + 1];
+  return m;
+}
+
+/** True when the sorted pieces leave no hole in [0, total). */
+function covers(pieces: number[], total: number): boolean {
+  let at = 0;
+  for (let i = 0; i < pieces.length; i += 3) {
+    if (pieces[i] > at) return false;
+    if (pieces[i + 1] > at) at = pieces[i + 1];
+    if (at >= total) return true;
+  }
+  return at >= total;
+}
+
+/** Bytes from 0 that were captured, up to the first piece the snaplen cut. */
+function capturedPrefix(pieces: number[]): number {
+  let at = 0;
+  for (let i = 0; i < pieces.length; i += 3) {
+    if (pieces[i] > at) break;
+    at = Math.max(at, pieces[i + 2]);
+    if (pieces[i + 2] < pieces[i + 1]) break;
+  }
+  return at;
+}
+
+/**
+ * The rebuilt frame: link and IP header with the fragment fields cleared
+ * (IPv6: the fragment header left out and its next header moved up), then
+ * the captured payload. The length fields say `total` payload bytes, so a
+ * snaplen cut stays visible as one, as in any unfragmented packet.
+ */
+function assemble(head: Uint8Array, linkLen: number, nextAt: number, innerNext: number, v6: boolean, payload: Uint8Array, total: number): Uint8Array {
+  const out = new Uint8Array(head.length + payload.length);
+  out.set(head);
+  out.set(payload, head.length);
+  const ip = linkLen;
+  if (v6) {
+    out[nextAt] = innerNext;
+    const plen = head.length - ip - 40 + total;
+    out[ip + 4] = plen >> 8;
+    out[ip + 5] = plen & 0xff;
+  } else {
+    const ihl = head.length - ip;
+    const len = ihl + total;
+    out[ip + 2] = len >> 8;
+    out[ip + 3] = len & 0xff;
+    out[ip + 6] &= 0x40; // keep DF, clear MF and the offset
+    out[ip + 7] = 0;
+    out[ip + 10] = 0;
+    out[ip + 11] = 0;
+    let sum = 0;
+    for (let i = 0; i < ihl; i += 2) sum += (out[ip + i] << 8) | out[ip + i + 1];
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    const ck = ~sum & 0xffff;
+    out[ip + 10] = ck >> 8;
+    out[ip + 11] = ck & 0xff;
+  }
+  return out;
+}
