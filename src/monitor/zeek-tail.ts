@@ -132,8 +132,10 @@ export class ZeekTailer {
 
   /** Every line passes here: directives are remembered so that a restart can parse on mid-file. */
   readonly #line = (l: string): void => {
-    if (l.charCodeAt(0) === 35 /* # */) {
-      const key = /^#[a-z_]+/.exec(l)?.[0] ?? '';
+    const c0 = l.charCodeAt(0);
+    // The parser also accepts a directive after stray whitespace (seen in hand-edited logs).
+    if (c0 === 35 /* # */ || ((c0 === 9 || c0 === 32) && l.trimStart().startsWith('#'))) {
+      const key = /^\s*(#[a-z_]+)/.exec(l)?.[1] ?? '';
       if (key === '#separator') this.#header.clear();
       if (HEADER_KEYS.has(key)) this.#header.set(key, l);
     }
