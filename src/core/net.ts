@@ -7,17 +7,29 @@ export interface Cidr {
   text: string;
 }
 
+/** Dotted quad to a number; by character codes, as it runs per flow edge and per model lookup. */
 export function parseIPv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  const len = s.length;
+  if (len < 7 || len > 15) return undefined;
   let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < len; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return undefined;
+      part = part * 10 + (c - 48);
+      if (part > 255) return undefined;
+    } else return undefined;
   }
-  return n;
+  if (dots !== 3 || digits === 0) return undefined;
+  return n * 256 + part;
 }
 
 export function parseIPv6(s: string): bigint | undefined {
@@ -91,15 +103,20 @@ export function formatIPv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10'].map((n) => parseCidr(n)!);
+/** [network, mask] as unsigned 32-bit numbers. */
+const PRIVATE_V4: Array<[number, number]> = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10']
+  .map((n) => {
+    const c = parseCidr(n)!;
+    return [Number(c.base), c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0];
+  });
 const PRIVATE_V6 = ['fc00::/7', 'fe80::/10', '::1/128'].map((n) => parseCidr(n)!);
 
 /** RFC 1918, loopback, link-local, CGNAT, ULA: addresses that are not on the internet. Called per flow edge. */
 export function isPrivateAddress(s: string): boolean {
   const v4 = parseIPv4(s);
   if (v4 !== undefined) {
-    const v = BigInt(v4);
-    return PRIVATE_V4.some((c) => cidrContains(c, { family: 4, value: v }));
+    for (const [net, mask] of PRIVATE_V4) if (((v4 & mask) >>> 0) === net) return true;
+    return false;
   }
   const v6 = parseIPv6(s);
   return v6 !== undefined && PRIVATE_V6.some((c) => cidrContains(c, { family: 6, value: v6 }));

@@ -4,7 +4,8 @@
  * Implements the pipeline's FlowSink structurally.
  */
 import type { ConnectionRecord } from '../decoders/connection.ts';
-import { emptyHost, mergeFactsInto } from './merge.ts';
+import { emptyHost } from './merge.ts';
+import { mergeFactsInto } from './merge-facts.ts';
 import { edgeKey, type Anomaly, type FlowEdge, type HostFacts, type Observations, type ProtocolRecord } from './types.ts';
 
 export interface AggregatorOptions {

@@ -3,7 +3,8 @@
  * captures (or a capture and NetFlow) becomes one edge with summed counters
  * and the union of its facts.
  */
-import { edgeKey, type Anomaly, type EdgeFacts, type FlowEdge, type HostFacts, type Observations } from './types.ts';
+import { mergeFactsInto } from './merge-facts.ts';
+import { edgeKey, type Anomaly, type FlowEdge, type HostFacts, type Observations } from './types.ts';
 
 /** Merges b into a copy of a; neither input is modified. */
 export function mergeObservations(a: Observations, b: Observations): Observations {
@@ -66,80 +67,6 @@ export function mergeHostInto(a: HostFacts, b: HostFacts): void {
   a.listeningPorts = unionBy(a.listeningPorts, b.listeningPorts, (p) => `${p.transport}/${p.port}/${p.protocol}`);
   a.firstSeen = Math.min(a.firstSeen, b.firstSeen);
   a.lastSeen = Math.max(a.lastSeen, b.lastSeen);
-}
-
-/**
- * Facts are merged by shape, so that analyzers can add fields without
- * touching this: arrays of strings are unions, arrays of objects with a
- * `count` are keyed by their other fields and counts summed, numbers (the
- * values of count maps) are summed, booleans are or-ed, objects recurse.
- */
-export function mergeFactsInto(a: EdgeFacts, b: EdgeFacts, opts: { take?: boolean } = {}): void {
-  mergeObject(a as Record<string, unknown>, b as Record<string, unknown>, opts.take === true);
-}
-
-/** take: b is discarded by the caller, so its parts may be adopted rather than copied. */
-function mergeObject(a: Record<string, unknown>, b: Record<string, unknown>, take: boolean): void {
-  for (const k in b) {
-    const bv = b[k];
-    const av = a[k];
-    if (av === undefined || av === null) a[k] = take ? bv : structuredClone(bv);
-    else a[k] = mergeValue(av, bv, take);
-  }
-}
-
-function mergeValue(av: unknown, bv: unknown, take: boolean): unknown {
-  if (Array.isArray(av) && Array.isArray(bv)) return mergeArray(av, bv, take);
-  if (typeof av === 'number' && typeof bv === 'number') return av + bv;
-  if (typeof av === 'boolean' && typeof bv === 'boolean') return av || bv;
-  if (isPlainObject(av) && isPlainObject(bv)) {
-    mergeObject(av, bv, take);
-    return av;
-  }
-  return bv === undefined ? av : take ? bv : structuredClone(bv);
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Arrays with more than this many entries stop growing: facts summarise, they do not log. */
-const MAX_FACT_ARRAY = 1000;
-
-function keyOf(x: unknown): string {
-  if (!isPlainObject(x)) return JSON.stringify(x);
-  const rest: Record<string, unknown> = {};
-  for (const k of Object.keys(x).sort()) if (k !== 'count') rest[k] = x[k];
-  return JSON.stringify(rest);
-}
-
-function counted(x: unknown): x is { count: number } {
-  return isPlainObject(x) && typeof x.count === 'number';
-}
-
-/** Merges b into a, in place. */
-function mergeArray(a: unknown[], b: unknown[], take: boolean): unknown[] {
-  if (!b.length) return a;
-  if (b.every((x) => typeof x !== 'object' || x === null)) {
-    // Strings and numbers (the usual case): a union that keeps first-seen order.
-    for (const x of b) if (a.length < MAX_FACT_ARRAY && !a.includes(x)) a.push(x);
-    return a;
-  }
-  const index = new Map<string, number>();
-  a.forEach((x, i) => index.set(keyOf(x), i));
-  for (const x of b) {
-    const k = keyOf(x);
-    const i = index.get(k);
-    if (i === undefined) {
-      if (a.length >= MAX_FACT_ARRAY) continue;
-      index.set(k, a.length);
-      a.push(take ? x : structuredClone(x));
-    } else {
-      const cur = a[i];
-      if (counted(x) && counted(cur)) cur.count += x.count;
-    }
-  }
-  return a;
 }
 
 function union(a: string[], b: string[]): string[] {
