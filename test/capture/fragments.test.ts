@@ -1,0 +1,339 @@
+/**
+ * IP fragment reassembly (issue #3): DNS answers that arrive in IPv4 and
+ * IPv6 fragments decode as tshark decodes them (tshark reassembles by
+ * default), in the corpus and from a real resolver whose loopback MTU
+ * forces the kernel to fragment; TCP over fragments (out of order,
+ * repeated) gives the same streams as the unfragmented capture; overlaps
+ * keep the first bytes and are reported; missing fragments time out on
+ * capture time; the reassembler's bounds hold.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { datagramAnalyzers, streamAnalyzers } from '../../src/analyzers/registry.ts';
+import { FragmentReassembler } from '../../src/decoders/fragments.ts';
+import { PacketPipeline, type PipelineStats } from '../../src/decoders/pipeline.ts';
+import { FlowAggregator } from '../../src/observations/aggregate.ts';
+import type { Anomaly, ProtocolRecord } from '../../src/observations/types.ts';
+import { openInput } from '../../src/sources/input.ts';
+import { CaptureParser } from '../../src/sources/pcap.ts';
+import { WebNamespace, tsharkFields } from '../analyzers/web-helpers.ts';
+import { corpusFile } from '../helpers/corpus.ts';
+import { fragmentFrame, fragmentPcap, ipv4Checksum } from './fraggen.ts';
+import { runPipeline } from './harness.ts';
+import { readPcap, toIPv6, writePcap, type Pcap } from './pcapgen.ts';
+
+const DNS = corpusFile('pcap', 'zeek_dns-edns-ecs.pcap');
+const LAB = corpusFile('lab', 'lab_hospital.pcap');
+const FRAGMENT_FILTER = 'ip.flags.mf==1 || ip.frag_offset>0 || ipv6.fraghdr';
+let dir: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wl-capture-frag-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  records: ProtocolRecord[];
+  anomalies: Anomaly[];
+  stats: PipelineStats;
+}
+
+/** The capture through the real pipeline with every analyzer. */
+async function run(file: string): Promise<Run> {
+  const records: ProtocolRecord[] = [];
+  const agg = new FlowAggregator({ onRecord: (r) => records.push(r) });
+  const pipe = new PacketPipeline({ streamAnalyzers, datagramAnalyzers, sink: agg });
+  pipe.inputName = 'capture';
+  const input = await openInput(file);
+  const parser = new CaptureParser(input.name, (p) => pipe.packet(p));
+  for await (const c of input.chunks) parser.push(c);
+  parser.end();
+  pipe.end();
+  return { records, anomalies: agg.toObservations().anomalies, stats: pipe.stats };
+}
+
+/** "id name answers=N A=... AAAA=..." of every DNS response over UDP, as tshark decodes the file. */
+function tsharkResponses(file: string): string[] {
+  return tsharkFields(file, ['dns.id', 'dns.qry.name', 'dns.count.answers', 'dns.resp.type', 'dns.a', 'dns.aaaa'], 'dns.flags.response==1 && udp')
+    .map(([id, name, count, types, a, aaaa]) => {
+      // dns.a / dns.aaaa list every section; the answers come first.
+      const n = Number(count || 0);
+      const t = (types ?? '').split(',').slice(0, n);
+      const as = (a ?? '').split(',').slice(0, t.filter((x) => x === '1').length);
+      const aaaas = (aaaa ?? '').split(',').slice(0, t.filter((x) => x === '28').length);
+      return `${Number(id)} ${name} answers=${n} A=${as.join(',')} AAAA=${aaaas.join(',')}`;
+    })
+    .sort();
+}
+
+function ourResponses(records: ProtocolRecord[]): string[] {
+  return records.filter((r) => r.log === 'dns' && r.qr === 'response' && r.transport === 'udp')
+    .map((r) => {
+      const ans = (r.answers ?? []) as Array<{ type: string; data?: string }>;
+      const of = (t: string) => ans.filter((x) => x.type === t).map((x) => x.data).join(',');
+      return `${r.id} ${r.query} answers=${ans.length} A=${of('A')} AAAA=${of('AAAA')}`;
+    })
+    .sort();
+}
+
+function count(anomalies: Anomaly[], kind: string): number {
+  return anomalies.find((a) => a.kind === kind)?.count ?? 0;
+}
+
+function fragmentAnomalies(anomalies: Anomaly[]): string[] {
+  return anomalies.filter((a) => a.kind.startsWith('ip-fragment')).map((a) => `${a.kind} x${a.count}`).sort();
+}
+
+function write(name: string, p: Pcap): string {
+  const f = join(dir, name);
+  writePcap(f, p);
+  return f;
+}
+
+/** Index of each fragment frame in a pcap (0-based), grouped by datagram in capture order. */
+function fragmentGroups(p: Pcap): number[][] {
+  const groups = new Map<string, number[]>();
+  p.records.forEach((r, i) => {
+    const f = r.data;
+    if (((f[12] << 8) | f[13]) !== 0x0800) return;
+    if ((((f[20] << 8) | f[21]) & 0x3fff) === 0) return;
+    const key = Array.from(f.subarray(26, 34)).join('.') + `/${(f[18] << 8) | f[19]}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  return [...groups.values()];
+}
+
+describe('corpus: zeek_dns-edns-ecs.pcap', () => {
+  test('the DNSSEC answers in IPv4 fragments decode as tshark decodes them', async () => {
+    const r = await run(DNS);
+    const want = tsharkResponses(DNS);
+    assert.deepEqual(ourResponses(r.records), want);
+    const fragmentFrames = tsharkFields(DNS, ['frame.number'], FRAGMENT_FILTER).length;
+    const rebuilt = tsharkFields(DNS, ['frame.number'], 'ip.fragments || ipv6.fragments').length;
+    assert.equal(fragmentFrames, 8);
+    assert.equal(rebuilt, 4);
+    assert.equal(r.stats.fragments, fragmentFrames);
+    assert.equal(r.stats.reassembled, rebuilt);
+    // The four responses are among ours (before reassembly they were missing).
+    const fragmentedIds = tsharkFields(DNS, ['dns.id'], 'dns.flags.response==1 && ip.fragments').map(([id]) => Number(id));
+    assert.equal(fragmentedIds.length, 4);
+    for (const id of fragmentedIds) assert.ok(r.records.some((x) => x.log === 'dns' && x.id === id), `response ${id}`);
+    assert.deepEqual(fragmentAnomalies(r.anomalies), []);
+  });
+
+  test('fragments in reverse order, and repeated, give the same answers', async () => {
+    const p = readPcap(DNS);
+    const groups = fragmentGroups(p);
+    assert.equal(groups.length, 4);
+    const records = p.records.slice();
+    for (const g of groups) {
+      const rev = g.map((i) => p.records[i]).reverse();
+      g.forEach((i, k) => { records[i] = rev[k]; });
+    }
+    // The fragment that now comes first, twice more, as a capture point on a loop would see it.
+    records.splice(groups[0][0] + 1, 0, records[groups[0][0]], records[groups[0][0]]);
+    const f = write('dns-reversed.pcap', { ...p, records });
+    const r = await run(f);
+    assert.deepEqual(ourResponses(r.records), tsharkResponses(DNS));
+    assert.equal(r.stats.reassembled, 4);
+    // Identical bytes again: reported as duplicates, not as an evasion.
+    assert.deepEqual(fragmentAnomalies(r.anomalies), ['ip-fragment-duplicate x2']);
+    assert.equal(r.stats.fragments, 10);
+  });
+
+  test('an overlapping fragment with other bytes: the first bytes win, and it is reported (tshark sees the conflict too)', async () => {
+    const p = readPcap(DNS);
+    const [g] = fragmentGroups(p);
+    assert.equal(g.length, 2);
+    const [first, second] = g.map((i) => p.records[i]);
+    // The second fragment again, its payload rewritten (an IDS evasion attempt), before the first completes the datagram.
+    const forged = Uint8Array.from(second.data);
+    for (let i = 14 + 20; i < forged.length; i++) forged[i] ^= 0x5a;
+    const records = p.records.slice();
+    records.splice(g[0], 2, second, { ...second, data: forged }, first);
+    const f = write('dns-overlap.pcap', { ...p, records });
+    const r = await run(f);
+    assert.deepEqual(ourResponses(r.records), tsharkResponses(DNS));
+    assert.equal(count(r.anomalies, 'ip-fragment-overlap'), 1);
+    assert.equal(r.stats.reassembled, 4);
+    assert.ok(tsharkFields(f, ['frame.number'], 'ip.fragment.overlap.conflict').length > 0, 'tshark flags the conflicting overlap');
+  });
+
+  test('a missing last fragment times out on capture time, when a later fragment arrives 30 s on', async () => {
+    const p = readPcap(DNS);
+    const groups = fragmentGroups(p);
+    const lost = groups[0][groups[0].length - 1];
+    const records = p.records.filter((_, i) => i !== lost);
+    const f = write('dns-lost.pcap', { ...p, records });
+    const r = await run(f);
+    const want = tsharkResponses(f);
+    assert.equal(want.length, tsharkResponses(DNS).length - 1, 'tshark misses that answer too');
+    assert.deepEqual(ourResponses(r.records), want);
+    assert.equal(r.stats.reassembled, 3);
+    const timeout = r.anomalies.find((a) => a.kind === 'ip-fragment-timeout');
+    assert.ok(timeout);
+    assert.equal(timeout.count, 1);
+    // Reported during the capture, at the next fragment more than 30 s later, not at the end.
+    const next = groups.find((g) => p.records[g[0]].sec - p.records[groups[0][0]].sec > 30);
+    assert.ok(next, 'the capture has a fragment more than 30 s after the first');
+    // 1-based frame number in the file without the lost frame.
+    assert.equal(timeout.where, `capture#${next[0]}`);
+  });
+});
+
+describe('a real resolver whose loopback MTU makes the kernel fragment its answers', () => {
+  test('60 AAAA answers (1.7 KB) over IPv4 and over IPv6 decode as tshark decodes them', async () => {
+    const ns = new WebNamespace('frag');
+    const hosts = join(dir, 'hosts');
+    // 60 records: under the DNS analyzer's 64-record bound, over the 1280-byte MTU.
+    const lines: string[] = [];
+    for (let i = 1; i <= 60; i++) lines.push(`fd00::77:${i} big.hospital.test`);
+    writeFileSync(hosts, lines.join('\n') + '\n');
+    try {
+      // IPv6's minimum MTU: both families fragment.
+      ns.exec('ip', ['link', 'set', 'lo', 'mtu', '1280']);
+      ns.spawn('dnsmasq', ['-k', '-u', 'root', '--pid-file=', '--no-resolv', '--no-hosts', `--addn-hosts=${hosts}`,
+        '--listen-address=127.0.0.1', '--listen-address=::1', '--bind-interfaces', '--edns-packet-max=4096']);
+      await ns.waitForPort(53);
+      const pcap = join(dir, 'resolver.pcap');
+      // Fragments after the first carry no ports; the warm-up connection proves the filter is live.
+      const stop = await ns.capture(pcap, 'port 53 or ip[6:2] & 0x3fff != 0 or ip6[6] == 44', { warmPort: 53 });
+      ns.exec('dig', ['@127.0.0.1', '+tries=1', '+time=3', '+bufsize=4096', 'big.hospital.test', 'AAAA']);
+      ns.exec('dig', ['@::1', '+tries=1', '+time=3', '+bufsize=4096', 'big.hospital.test', 'AAAA']);
+      await stop();
+
+      const want = tsharkResponses(pcap);
+      assert.equal(want.length, 2);
+      assert.ok(want.every((w) => w.includes('answers=60 A= AAAA=fd00::77:')), 'each answer holds all 60 addresses');
+      const r = await run(pcap);
+      assert.deepEqual(ourResponses(r.records), want);
+      const frames = tsharkFields(pcap, ['ip.version'], FRAGMENT_FILTER).map(([v]) => v);
+      assert.ok(frames.filter((v) => v === '4').length >= 2 && frames.filter((v) => v === '6').length >= 2, `fragments of both families: ${frames}`);
+      assert.equal(r.stats.fragments, frames.length);
+      assert.equal(r.stats.reassembled, 2);
+      assert.deepEqual(fragmentAnomalies(r.anomalies), []);
+    } finally {
+      await ns.close();
+    }
+  });
+});
+
+describe('TCP over fragments', () => {
+  for (const family of ['IPv4', 'IPv6 (with hop-by-hop headers)'] as const) {
+    test(`${family}: out-of-order and repeated fragments give the same streams and connections`, async () => {
+      const base = family === 'IPv4' ? readPcap(LAB) : toIPv6(readPcap(LAB));
+      const orders = ['reverse', 'shuffle', 'duplicate', 'in-order'] as const;
+      const { pcap, fragmented } = fragmentPcap(base, { size: 256, order: (n) => orders[n % orders.length], seed: 3 });
+      assert.ok(fragmented > 50, `${fragmented} frames fragmented`);
+      const whole = write(`lab-${family.slice(0, 4)}.pcap`, base);
+      const split = write(`lab-${family.slice(0, 4)}-frag.pcap`, pcap);
+      const a = await runPipeline(whole, { record: true });
+      const b = await runPipeline(split, { record: true });
+      assert.equal(b.stats.reassembled, fragmented);
+      assert.equal(b.stats.fragments, pcap.records.length - base.records.length + fragmented);
+      // tshark rebuilds as many datagrams from the same file.
+      assert.equal(tsharkFields(split, ['frame.number'], 'ip.fragments || ipv6.fragments').length, fragmented);
+      const streams = (m: typeof a.streams) => [...m.entries()].map(([k, v]) => `${k.replace(/#\d+$/, '')} ${v.c2s} ${v.s2c} ${v.gaps}`).sort();
+      assert.deepEqual(streams(b.streams), streams(a.streams));
+      const conns = (r: typeof a) => r.conns.map((c) => `${c.client}:${c.clientPort}>${c.server}:${c.serverPort}/${c.transport} ${c.state} ${c.packets} ${c.ipBytes} ${c.payloadBytes}`).sort();
+      assert.deepEqual(conns(b), conns(a));
+      const anomalies = b.agg.toObservations().anomalies.filter((x) => x.kind.startsWith('ip-fragment'));
+      assert.deepEqual(anomalies.map((x) => x.kind), anomalies.length ? ['ip-fragment-duplicate'] : []);
+    });
+  }
+});
+
+describe('the reassembler on its own', () => {
+  /** An Ethernet/IPv4 UDP frame with `n` payload bytes of value `fill`. */
+  function udp4(n: number, fill: number, id: number, src = 1): Uint8Array {
+    const f = new Uint8Array(14 + 20 + 8 + n);
+    f[12] = 0x08;
+    f[14] = 0x45;
+    f[16] = (20 + 8 + n) >> 8;
+    f[17] = (20 + 8 + n) & 0xff;
+    f[18] = id >> 8;
+    f[19] = id & 0xff;
+    f[22] = 64;
+    f[23] = 17;
+    f.set([10, 0, 0, src, 10, 0, 0, 2], 26);
+    f.set([0x30, 0x39, 0x00, 0x35, (8 + n) >> 8, (8 + n) & 0xff], 34);
+    f.fill(fill, 42);
+    const ck = ipv4Checksum(f, 14, 20);
+    f[24] = ck >> 8;
+    f[25] = ck & 0xff;
+    return f;
+  }
+
+  test('a rebuilt frame equals the original, header checksum included', () => {
+    const orig = udp4(3000, 7, 99);
+    const parts = fragmentFrame(orig, 1000, 99);
+    assert.equal(parts.length, 4);
+    const r = new FragmentReassembler();
+    let out: Uint8Array | undefined;
+    for (const p of [parts[2], parts[0], parts[3], parts[1]]) out = r.add(p, 0, 14, p.length, 0) ?? out;
+    assert.deepEqual(out, orig);
+    assert.equal(r.pending, 0);
+    assert.equal(r.bytesHeld, 0);
+  });
+
+  test('more partial datagrams than allowed: the oldest are dropped and counted', () => {
+    const seen: string[] = [];
+    const r = new FragmentReassembler({ maxDatagrams: 4, anomaly: (k) => seen.push(k) });
+    for (let id = 1; id <= 10; id++) {
+      const first = fragmentFrame(udp4(1992, id, id), 1000, id)[0];
+      assert.equal(r.add(first, 0, 14, first.length, id), undefined);
+    }
+    assert.equal(r.pending, 4);
+    assert.equal(r.stats.evicted, 6);
+    assert.equal(seen.filter((k) => k === 'ip-fragment-evicted').length, 6);
+    // The survivors are the newest: their second halves still complete them.
+    const last = fragmentFrame(udp4(1992, 10, 10), 1000, 10);
+    assert.ok(r.add(last[1], 0, 14, last[1].length, 11));
+    const gone = fragmentFrame(udp4(1992, 1, 1), 1000, 1);
+    assert.equal(r.add(gone[1], 0, 14, gone[1].length, 12), undefined);
+  });
+
+  test('the byte cap holds across large datagrams', () => {
+    const r = new FragmentReassembler({ maxBytes: 1 });
+    for (let id = 1; id <= 20; id++) {
+      const parts = fragmentFrame(udp4(60000, id, id, id), 8000, id);
+      r.add(parts[parts.length - 2], 0, 14, parts[parts.length - 2].length, id);
+      assert.ok(r.bytesHeld <= 2 * 65535 + 4096, `${r.bytesHeld} bytes held`);
+    }
+    assert.ok(r.stats.evicted >= 18);
+  });
+
+  test('a fragment ending past 65535 bytes (ping of death) and garbage are dropped, not thrown', () => {
+    const r = new FragmentReassembler();
+    const f = udp4(1000, 1, 5);
+    f[20] = 0x1f; // offset 8191 * 8 = 65528, plus 1008 bytes
+    f[21] = 0xff;
+    assert.equal(r.add(f, 0, 14, f.length, 0), undefined);
+    assert.equal(r.stats.malformed, 1);
+    for (let i = 0; i < 2000; i++) {
+      const g = new Uint8Array(20 + (i % 90)).map((_, k) => (k * 131 + i * 7) & 0xff);
+      g[0] = i % 2 ? 0x45 : 0x60;
+      r.add(g, 0, 0, g.length, i);
+    }
+    r.end();
+    assert.equal(r.pending, 0);
+    assert.equal(r.bytesHeld, 0);
+  });
+
+  test('input that ends with a datagram incomplete counts a timeout at the end', () => {
+    const r = new FragmentReassembler();
+    const first = fragmentFrame(udp4(1992, 1, 1), 1000, 1)[0];
+    r.add(first, 0, 14, first.length, 0);
+    assert.equal(r.stats.timeouts, 0);
+    r.expire(30_000);
+    assert.equal(r.stats.timeouts, 0, 'not before 30 s');
+    r.expire(30_001);
+    assert.equal(r.stats.timeouts, 1);
+    r.add(first, 0, 14, first.length, 40_000);
+    r.end();
+    assert.equal(r.stats.timeouts, 2);
+  });
+});
