@@ -16,6 +16,7 @@ import { InputError } from '../src/core/errors.ts';
 import { PacketPipeline } from '../src/decoders/pipeline.ts';
 import { FlowAggregator } from '../src/observations/aggregate.ts';
 import { CaptureParser } from '../src/sources/pcap.ts';
+import { fragmentPcap, type FragmentOrder } from '../test/capture/fraggen.ts';
 import { convertLink, encodePcap, encodePcapng, readPcap, toIPv6, type Pcap } from '../test/capture/pcapgen.ts';
 import { CORPUS } from '../test/helpers/corpus.ts';
 import { fuzzMain, runFuzz, type Rand } from './lib.ts';
@@ -45,6 +46,12 @@ export function loadSamples(): Uint8Array[] {
     if (variant === 4) out.push(encodePcap(convertLink(p, 'raw')));
     if (variant === 5) out.push(encodePcap(convertLink(p, 'qinq')));
     if (variant === 6) out.push(encodePcap(toIPv6(p)));
+    // Fragmented copies (IPv4, and IPv6 behind hop-by-hop headers) in every arrival order, for the
+    // reassembler; mutations then hit offsets, MF bits, ids and lengths of fragments.
+    if (k % 2 === 0) {
+      const order = FRAGMENT_ORDERS[(k >> 1) % FRAGMENT_ORDERS.length];
+      out.push(encodePcap(fragmentPcap(k % 4 === 0 ? p : toIPv6(p), { size: 8 * (1 + (k % 40)), order, seed: k }).pcap));
+    }
     const half = Math.floor(p.records.length / 2);
     out.push(encodePcapng([
       { ifaces: [{ linktype: 1 }, { linktype: 113 }], packets: p.records.slice(0, half).map((rec, i) => ({ iface: 0, rec, spb: i % 7 === 6 })) },
@@ -53,6 +60,8 @@ export function loadSamples(): Uint8Array[] {
   });
   return out;
 }
+
+const FRAGMENT_ORDERS: FragmentOrder[] = ['in-order', 'reverse', 'shuffle', 'duplicate'];
 
 const INTERESTING = [0, 1, 0x7f, 0x80, 0xff, 0x40, 0x20, 0x10, 0x06, 0x11, 0x08, 0x86, 0xdd, 0x81];
 
@@ -129,6 +138,10 @@ export interface FuzzStats {
   anomalies: number;
   /** Exceptions thrown by analyzers, which the pipeline contains and counts. */
   analyzerErrors: number;
+  /** IP fragments decoded, datagrams rebuilt from them, and fragment anomalies (overlap, timeout, ...). */
+  fragments: number;
+  reassembled: number;
+  fragmentAnomalies: number;
   slowest: number;
 }
 
@@ -157,13 +170,18 @@ export function runCase(data: Uint8Array, rand: Rand, stats: FuzzStats): void {
   const obs = agg.toObservations();
   stats.anomalies += obs.anomalies.reduce((n, a) => n + a.count, 0);
   stats.analyzerErrors += obs.anomalies.find((a) => a.kind === 'analyzer-error')?.count ?? 0;
+  stats.fragments += pipe.stats.fragments;
+  stats.reassembled += pipe.stats.reassembled;
+  stats.fragmentAnomalies += obs.anomalies.filter((a) => a.kind.startsWith('ip-fragment')).reduce((n, a) => n + a.count, 0);
   JSON.stringify(obs);
 }
 
 /** Throws on the first exception or hang (a case slower than 2 s). */
 export function fuzz(cases: number, seed: number): FuzzStats {
   const samples = loadSamples();
-  const stats: FuzzStats = { cases: 0, packets: 0, inputErrors: 0, warnings: 0, anomalies: 0, analyzerErrors: 0, slowest: 0 };
+  const stats: FuzzStats = {
+    cases: 0, packets: 0, inputErrors: 0, warnings: 0, anomalies: 0, analyzerErrors: 0, fragments: 0, reassembled: 0, fragmentAnomalies: 0, slowest: 0,
+  };
   const run = runFuzz({
     name: 'capture', cases, seed, slowMs: 2000, stopAfter: 1,
     gen: (rand) => mutate(samples, rand),
@@ -178,6 +196,6 @@ export function fuzz(cases: number, seed: number): FuzzStats {
 if (import.meta.main) {
   fuzzMain('capture', (cases, seed) => {
     const s = fuzz(cases, seed);
-    return { failures: [], summary: `${s.packets} packets decoded, ${s.inputErrors} not-a-capture, ${s.warnings} reader warnings, ${s.anomalies} anomalies (${s.analyzerErrors} contained analyzer exceptions); slowest case ${s.slowest.toFixed(1)} ms` };
+    return { failures: [], summary: `${s.packets} packets decoded, ${s.inputErrors} not-a-capture, ${s.warnings} reader warnings, ${s.anomalies} anomalies (${s.analyzerErrors} contained analyzer exceptions), ${s.fragments} IP fragments (${s.reassembled} datagrams rebuilt, ${s.fragmentAnomalies} fragment anomalies); slowest case ${s.slowest.toFixed(1)} ms` };
   });
 }
