@@ -1,7 +1,8 @@
 /**
  * The live inputs shared by the monitor and the sensor: NetFlow/IPFIX on UDP
  * (the flows collector: templates per exporter and domain, expiry), Zeek log
- * directories tailed across rotation, a capture stream on stdin. All of them
+ * directories tailed across rotation, a capture stream on stdin or from an
+ * interface (through tcpdump or dumpcap, see capture-tool.ts). All of them
  * feed one EdgeWindow. The Zeek tailers' positions are what a restart resumes
  * from: `checkpoint()` snapshots them when a window is taken.
  */
@@ -10,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../core/errors.ts';
 import { NetflowCollector } from '../sources/netflow/index.ts';
+import { LiveCapture, type CaptureSpec } from './capture-tool.ts';
 import type { WindowCheckpoint } from './engine.ts';
 import type { Logger } from './log.ts';
 import type { MonitorMetrics } from './metrics.ts';
@@ -28,12 +30,17 @@ export interface InputSpec {
   tailPositions?: ReadonlyMap<string, TailPosition>;
   /** A capture stream: stdin for "--pcap -". */
   pcap?: Readable;
+  /** Live capture from an interface (exclusive with pcap). */
+  capture?: CaptureSpec;
 }
 
 export class LiveInputs {
   collector: NetflowCollector | undefined;
   readonly tailers: ZeekTailer[] = [];
   pcap: PcapInput | undefined;
+  capture: LiveCapture | undefined;
+  /** Resolves with the reason when the capture tool stops without being asked to. */
+  captureLost: Promise<string> | undefined;
   #pcapDone: Promise<void> | undefined;
   #pcapStream: Readable | undefined;
   readonly #window: EdgeWindow;
@@ -47,6 +54,7 @@ export class LiveInputs {
   }
 
   static validate(s: InputSpec): void {
+    if (s.pcap && s.capture) throw new InputError('--pcap - and --interface are one capture input each: give one of them');
     for (const d of s.zeekDirs ?? []) {
       if (!existsSync(d) || !statSync(d).isDirectory()) throw new InputError(`--zeek: ${d} is not a directory`, { location: { file: d }, hint: 'give the Zeek log directory that holds conn.log' });
     }
@@ -59,6 +67,19 @@ export class LiveInputs {
     LiveInputs.validate(s);
     const w = this.#window;
     const m = this.#metrics;
+    // First: of all inputs the capture tool is the likeliest to refuse (interface, permission).
+    if (s.capture) {
+      const cap = await LiveCapture.start(s.capture);
+      this.capture = cap;
+      this.#log?.info({ interface: cap.iface, tool: cap.tool.path, pid: cap.proc.pid, snaplen: s.capture.snaplen, bpf: s.capture.bpf }, 'capturing from interface');
+      this.captureLost = cap.exited.then((e) => {
+        if (e.requested) return new Promise<string>(() => undefined);
+        const why = `${cap.tool.name} exited (${e.signal ?? `code ${e.code}`})${cap.stderr ? `: ${cap.stderr}` : ''}`;
+        this.#log?.error({ interface: cap.iface, reason: why }, 'capture from interface ended');
+        return why;
+      });
+      this.#startPcap(cap.iface, cap.stream);
+    }
     if (s.netflowPort !== undefined) {
       this.collector = new NetflowCollector({
         port: s.netflowPort, host: s.netflowHost, templateTimeoutMs: s.templateTimeoutMs, receiveBufferSize: 32 * 1024 * 1024,
@@ -87,14 +108,16 @@ export class LiveInputs {
       if (t.resume === 'stale') this.#log?.warn({ dir: d, file: at?.file, offset: at?.offset }, 'the file of the stored Zeek position is gone or was replaced; lines it had after that offset were not read; starting conn.log from its beginning');
       this.#log?.info({ dir: d, resume: t.resume, offset: at && t.resume !== 'stale' ? at.offset : undefined }, 'tailing Zeek conn.log');
     }
-    if (s.pcap) {
-      const p = new PcapInput('stdin');
-      this.pcap = p;
-      this.#pcapStream = s.pcap;
-      this.#pcapDone = p.run(s.pcap).catch((err: unknown) => {
-        this.#log?.error({ err: (err as Error).message }, 'capture stream failed');
-      }).finally(() => this.#log?.info({ packets: p.packets }, 'capture stream ended'));
-    }
+    if (s.pcap) this.#startPcap('stdin', s.pcap);
+  }
+
+  #startPcap(name: string, stream: Readable): void {
+    const p = new PcapInput(name);
+    this.pcap = p;
+    this.#pcapStream = stream;
+    this.#pcapDone = p.run(stream).catch((err: unknown) => {
+      this.#log?.error({ err: (err as Error).message }, 'capture stream failed');
+    }).finally(() => this.#log?.info({ input: name, packets: p.packets, warnings: p.warnings.length ? p.warnings : undefined }, 'capture stream ended'));
   }
 
   /**
@@ -139,7 +162,9 @@ export class LiveInputs {
   async stop(): Promise<void> {
     if (this.collector) await this.collector.stop();
     for (const t of this.tailers) t.stop();
-    if (this.pcap && !this.pcap.done) this.#pcapStream?.destroy();
+    // The tool flushes and closes its stream on SIGTERM: the packets in flight are read to the end.
+    if (this.capture) await this.capture.stop();
+    else if (this.pcap && !this.pcap.done) this.#pcapStream?.destroy();
     await this.#pcapDone;
     this.sync();
   }

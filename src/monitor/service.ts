@@ -8,6 +8,7 @@ import type { NatsConnection } from 'nats';
 import type { SiteModel } from '../model/types.ts';
 import type { Sink } from '../outputs/siem/event.ts';
 import type { Db } from '../store/db.ts';
+import type { CaptureSpec } from './capture-tool.ts';
 import { MonitorEngine, type WindowOutcome } from './engine.ts';
 import { startHealthServer } from './health.ts';
 import { LiveInputs } from './inputs.ts';
@@ -30,6 +31,8 @@ export interface MonitorOptions {
   templateTimeoutMs?: number;
   zeekDirs?: string[];
   pcap?: Readable;
+  /** Live capture from an interface through tcpdump or dumpcap. */
+  capture?: CaptureSpec;
   /** Consume sensor batches from JetStream. */
   nats?: NatsConnection;
   queue?: string;
@@ -62,7 +65,7 @@ export class MonitorService {
     const o = this.#o;
     // Tailed logs resume after what was committed; each window commits their positions with its edges.
     const tailPositions = o.zeekDirs?.length ? await loadTailPositions(o.db, o.site ?? '') : undefined;
-    await this.inputs.start({ netflowPort: o.netflowPort, netflowHost: o.netflowHost, templateTimeoutMs: o.templateTimeoutMs, zeekDirs: o.zeekDirs, tailPositions, pcap: o.pcap });
+    await this.inputs.start({ netflowPort: o.netflowPort, netflowHost: o.netflowHost, templateTimeoutMs: o.templateTimeoutMs, zeekDirs: o.zeekDirs, tailPositions, pcap: o.pcap, capture: o.capture });
     this.engine.checkpoint = () => this.inputs.checkpoint();
     if (o.nats) {
       this.#consumer = await runConsumer(o.nats, this.engine, { durable: o.queue ?? 'workers', ackWaitMs: o.ackWaitMs ?? 30_000, log: o.log, replicas: o.replicas });

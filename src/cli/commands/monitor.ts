@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.ts';
+import type { CaptureSpec } from '../../monitor/capture-tool.ts';
 import { createLogger } from '../../monitor/log.ts';
 import { list, parseDuration, parsePort, str, untilStopped } from '../../monitor/options.ts';
 import { MonitorService } from '../../monitor/service.ts';
@@ -12,8 +13,8 @@ import { EXIT, type Command } from '../command.ts';
 
 export const command: Command = {
   name: 'monitor',
-  summary: 'watch the network continuously: NetFlow/IPFIX, Zeek logs, live pcap or sensor batches; alert to syslog, CEF, JSON lines, webhooks',
-  usage: 'wardline monitor [--model DIR] [--netflow PORT] [--zeek DIR] [--pcap -] [--nats URL --queue NAME] [--db STORE] [--syslog URL] [--cef URL|FILE] [--jsonl FILE|-] [--webhook URL] [--health PORT]',
+  summary: 'watch the network continuously: NetFlow/IPFIX, Zeek logs, live pcap or interface capture, sensor batches; alert to syslog, CEF, JSON lines, webhooks',
+  usage: 'wardline monitor [--model DIR] [--netflow PORT] [--zeek DIR] [--pcap - | --interface IF [--bpf FILTER] [--snaplen N]] [--nats URL --queue NAME] [--db STORE] [--syslog URL] [--cef URL|FILE] [--jsonl FILE|-] [--webhook URL] [--health PORT]',
   description: [
     'Runs until SIGTERM/SIGINT (or --duration). Every --window it evaluates the flows seen in that window',
     'with the same check as `wardline check` and alerts on: violations (no conduit, wrong service, identity),',
@@ -24,6 +25,14 @@ export const command: Command = {
     '(events table, idempotency key) before it is forwarded. The first window over an empty store is the',
     'baseline for "new" alerts (--no-learn alerts on everything).',
     '',
+    'Inputs: --netflow PORT (NetFlow v5/v9/IPFIX over UDP); --zeek DIR (conn.log, followed across rotation; the',
+    'position is committed with each window, so a restart resumes where the store left off); --pcap - (a pcap or',
+    'pcapng stream on stdin); --interface IF (live capture where libpcap is available: runs tcpdump, or',
+    'dumpcap if tcpdump is missing, with its privileges: root or CAP_NET_RAW/CAP_NET_ADMIN on the tool;',
+    '--bpf takes a capture filter, --snaplen the bytes kept per packet). A missing tool or interface, or no',
+    'permission to capture, is a usage error (exit 2); a capture that stops while running ends the monitor',
+    'after the last window is committed (exit 3), for the service manager to restart it.',
+    '',
     'Scale-out: sensors (`wardline sensor`) publish observation batches to NATS JetStream; run one or more',
     '`wardline monitor --nats URL --queue workers --db postgres://...`: the workers share a durable consumer',
     'and acknowledge a batch only after committing it. See docs/scale-out.md.',
@@ -33,12 +42,16 @@ export const command: Command = {
   examples: [
     'wardline monitor --model site/ --netflow 2055 --syslog tls://siem.example:6514 --ca siem-ca.pem',
     'tcpdump -i eth1 -w - | wardline monitor --model site/ --pcap - --jsonl -',
+    'wardline monitor --model site/ --interface eth1 --bpf "tcp port 104 or tcp port 2575" --jsonl -',
     'wardline monitor --model site/ --zeek /opt/zeek/logs/current --cef udp://arcsight.example:514',
     'wardline monitor --model site/ --nats nats://hub:4222 --queue workers --db postgres://wardline@db/wardline --health 9464',
     'wardline monitor --model site/ --netflow 2055 --webhook https://hooks.example/wardline --window 30s',
   ],
   options: {
     ...LIVE_INPUT_OPTIONS,
+    interface: { type: 'string', value: 'IF', description: 'capture live from this interface (runs tcpdump or dumpcap: libpcap, their capture privileges)' },
+    bpf: { type: 'string', value: 'FILTER', description: 'capture filter for --interface, pcap-filter syntax (e.g. "tcp port 104")' },
+    snaplen: { type: 'string', value: 'N', description: 'bytes kept per packet with --interface (default: the whole packet)' },
     model: { type: 'string', value: 'DIR', description: 'site model to evaluate against (default wardline.yaml or model/)' },
     nats: { type: 'string', value: 'URL', description: 'consume sensor batches from NATS JetStream (comma-separated cluster URLs)' },
     queue: { type: 'string', value: 'NAME', description: 'shared durable consumer name of the worker group (default workers)' },
@@ -65,8 +78,10 @@ export const command: Command = {
     const { netflowPort, zeekDirs } = live;
     const natsUrl = str(o.nats);
     if (o.queue !== undefined && !natsUrl) throw new InputError('--queue needs --nats');
-    if (!live.any && !natsUrl) {
-      throw new InputError('no input: give --netflow PORT, --zeek DIR, --pcap - or --nats URL', { hint: 'wardline monitor --help' });
+    const capture = parseCapture(o);
+    if (capture && live.pcapStdin) throw new InputError('--pcap - and --interface are one capture input each: give one of them');
+    if (!live.any && !capture && !natsUrl) {
+      throw new InputError('no input: give --netflow PORT, --zeek DIR, --pcap -, --interface IF or --nats URL', { hint: 'wardline monitor --help' });
     }
     const windowMs = o.window !== undefined ? parseDuration(o.window, '--window') : 10_000;
     if (windowMs < 100) throw new InputError('--window must be at least 100ms');
@@ -84,24 +99,28 @@ export const command: Command = {
     const nats = natsUrl ? await connectNats(natsUrl, `wardline-monitor-${process.pid}`) : undefined;
     const svc = new MonitorService({
       db, model, sinks, log, site: str(o.site), windowMs, netflowPort, netflowHost: live.netflowHost, zeekDirs,
-      pcap: live.pcapStdin ? (process.stdin as Readable) : undefined, nats, queue: str(o.queue),
+      pcap: live.pcapStdin ? (process.stdin as Readable) : undefined, capture, nats, queue: str(o.queue),
       resolveAfterMs: o['resolve-after'] !== undefined ? parseDuration(o['resolve-after'], '--resolve-after') : undefined,
       templateTimeoutMs: o['template-timeout'] !== undefined ? parseDuration(o['template-timeout'], '--template-timeout') : undefined,
       ackWaitMs: o['ack-wait'] !== undefined ? parseDuration(o['ack-wait'], '--ack-wait') : undefined,
       replicas: o.replicas !== undefined ? Number(o.replicas) : undefined, healthPort, learnFirstWindow: o['no-learn'] !== true,
     });
+    let captureLost: string | undefined;
     try {
       await svc.start();
-      log.info({ netflow: svc.netflowPort, health: svc.healthPort, zeek: zeekDirs.length || undefined, pcap: live.pcapStdin ? 'stdin' : undefined, nats: natsUrl ? 'on' : undefined, store: db.location, window: windowMs }, 'monitor started');
+      log.info({ netflow: svc.netflowPort, health: svc.healthPort, zeek: zeekDirs.length || undefined, pcap: live.pcapStdin ? 'stdin' : undefined, interface: capture?.iface, nats: natsUrl ? 'on' : undefined, store: db.location, window: windowMs }, 'monitor started');
       const pcapEnded = live.pcapStdin ? new Promise<void>((r) => { const t = setInterval(() => { if (svc.inputs.finished) { clearInterval(t); r(); } }, 200); }) : undefined;
-      const why = await untilStopped(durationMs, pcapEnded);
-      log.info({ reason: why }, 'stopping: draining inputs and outputs');
+      const lost = svc.inputs.captureLost?.then((why) => { captureLost = why; });
+      const why = await untilStopped(durationMs, pcapEnded ?? lost);
+      log.info({ reason: captureLost ? 'capture ended' : why }, 'stopping: draining inputs and outputs');
       await svc.stop();
     } finally {
       await svc.stop().catch(() => undefined);
       if (nats) await nats.drain().catch(() => undefined);
       await db.close();
     }
+    // Not a clean end: a supervisor should restart the monitor (the committed windows are kept).
+    if (captureLost) throw new Error(`capture from ${capture?.iface} ended: ${captureLost}`);
     const m = svc.engine.metrics;
     const summary = { records: m.records, datagrams: m.datagrams, windows: m.windows, batches: m.batches, eventsStored: m.eventsStored, eventsForwarded: m.eventsForwarded, eventsSuppressed: m.eventsSuppressed, alerts: m.alerts, alertsByState: m.alertsByState, drops: m.drops };
     if (ctx.out.json) ctx.out.data(summary);
@@ -109,3 +128,18 @@ export const command: Command = {
     return EXIT.OK;
   },
 };
+
+function parseCapture(o: Record<string, unknown>): CaptureSpec | undefined {
+  const iface = str(o.interface);
+  if (iface === undefined) {
+    if (o.bpf !== undefined || o.snaplen !== undefined) throw new InputError(`--${o.bpf !== undefined ? 'bpf' : 'snaplen'} needs --interface IF`);
+    return undefined;
+  }
+  const snap = str(o.snaplen);
+  if (snap !== undefined && (!/^\d{1,6}$/.test(snap) || Number(snap) < 64 || Number(snap) > 262_144)) {
+    throw new InputError(`--snaplen: '${snap}' is not a snapshot length (64-262144 bytes)`, { hint: 'leave it out to keep whole packets: the analyzers need the payload' });
+  }
+  const bpf = str(o.bpf);
+  if (bpf !== undefined && bpf.trim() === '') throw new InputError('--bpf: the filter is empty');
+  return { iface, snaplen: snap !== undefined ? Number(snap) : undefined, bpf };
+}
