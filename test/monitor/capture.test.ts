@@ -89,6 +89,27 @@ test('--interface eth0 in a namespace: DICOM echo and HL7 across the veth pair a
   assert.ok(!query<{ payload_json: string }>(db, 'SELECT payload_json FROM events').some((r) => r.payload_json.includes('TESTMRN')));
 });
 
+test('the capture tool dying mid-run ends the monitor after its last window, exit 3, with the reason', { timeout: 60_000 }, async () => {
+  const net = createNet('moncap');
+  const db = join(TMP, 'lost.db');
+  try {
+    const h = net.addHost('h', [{ sw: net.addSwitch('lan'), cidr: '10.77.1.20/24' }]);
+    const mon = h.spawn(process.execPath, [MAIN, 'monitor', '--model', MODEL, '--interface', 'eth0', '--window', '300ms', '--db', db], { cwd: REPO });
+    for (let i = 0; i < 300 && !mon.output().includes('"monitor started"'); i++) await sleep(100);
+    const line = mon.output().split('\n').find((l) => l.includes('"capturing from interface"'));
+    assert.ok(line, mon.output().slice(-2000));
+    const { pid } = JSON.parse(line) as { pid: number };
+    // The tool the monitor started, by its id.
+    process.kill(pid, 'SIGKILL');
+    assert.equal(await mon.exited, 3, mon.output().slice(-2000));
+    assert.match(mon.output(), /"capture from interface ended"/);
+    assert.match(mon.output(), /error: capture from eth0 ended: \w+ exited \(SIGKILL\)/);
+    assert.match(mon.output(), /"monitor stopped"/);
+  } finally {
+    await net.destroy();
+  }
+});
+
 test('--interface usage errors exit 2: no such interface, a filter the tool refuses, --bpf without --interface, --interface with --pcap -', () => {
   const db = join(TMP, 'usage.db');
   const r1 = wardline(['monitor', '--model', MODEL, '--interface', 'wlnope0', '--db', db]);
