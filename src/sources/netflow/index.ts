@@ -127,6 +127,10 @@ export async function readNetflow(input: ChunkInput, opts: NetflowReadOptions = 
   const st = decoder.stats;
   if (st.maxSampling > 1) warnings.push(`sampled export (up to 1 in ${st.maxSampling} packets): byte and packet counts are as exported, not scaled up`);
   if (st.missingTemplate > 0) warnings.push(`${st.missingTemplate} data sets had no template yet and were skipped`);
+  if (st.datagrams > 0 && st.records === 0 && st.optionsRecords === 0 && st.missingTemplate === 0 && st.templates > 0) {
+    // Valid export, nothing to fold: a capture that ends before the exporter's first data set.
+    warnings.push(`${st.datagrams} export datagram${st.datagrams === 1 ? '' : 's'} held only templates (${st.templates} defined) and no flow records: no flows from this input`);
+  }
   const { edges, hosts } = folder.result();
   const result: NetflowReadResult = {
     edges,

@@ -3,9 +3,12 @@
  * NetFlow / IPFIX export traffic. Framing is the capture reader's
  * (src/sources/pcap.ts); here only the few link, IP and UDP headers needed
  * to reach the export datagrams are walked. Full packet decoding belongs to
- * src/decoders.
+ * src/decoders; of it only the fragment reassembler is borrowed (a leaf
+ * module), since exporters' large template and data datagrams get
+ * fragmented on the way to the collector.
  */
 import { InputError } from '../../core/errors.ts';
+import { FragmentReassembler } from '../../decoders/fragments.ts';
 import { CaptureParser, isCaptureMagic, type CapturePacket } from '../pcap.ts';
 import { formatIPv6, formatV4 } from './record.ts';
 
@@ -37,6 +40,8 @@ export class PcapUdpWalker {
   #bad = false;
   #frameNo = 0;
   readonly #d: UdpDatagram = { payload: new Uint8Array(0), src: '', srcPort: 0, dstPort: 0, ts: 0, frame: 0 };
+  /** Made at the first UDP fragment. */
+  #frags: FragmentReassembler | undefined;
 
   constructor(onUdp: UdpHandler, name = 'capture') {
     this.#onUdp = onUdp;
@@ -69,6 +74,7 @@ export class PcapUdpWalker {
     try {
       const summary = this.#parser.end();
       for (const w of summary.warnings) this.problems.push({ kind: 'pcap', message: w, frame: 0 });
+      this.#frags?.end();
     } catch (err) {
       this.#fail(err);
     }
@@ -79,7 +85,20 @@ export class PcapUdpWalker {
     this.problems.push({ kind: 'pcap', message: err instanceof InputError || err instanceof Error ? err.message : String(err), frame: 0 });
   }
 
+  /** Datagrams rebuilt from IP fragments. */
+  get reassembled(): number {
+    return this.#frags?.stats.reassembled ?? 0;
+  }
+
+  /** A UDP fragment; the datagram it completes is walked like any frame of the capture. */
+  #fragment(b: Uint8Array, frameOff: number, ipOff: number, end: number, link: number, ts: number): void {
+    this.#frags ??= new FragmentReassembler({ anomaly: (kind, message) => this.problems.push({ kind, message, frame: this.#frameNo }) });
+    const whole = this.#frags.add(b, frameOff, ipOff, end, ts);
+    if (whole) this.#frame(whole, 0, whole.length, link, ts);
+  }
+
   #frame(b: Uint8Array, p: number, end: number, link: number, ts: number): void {
+    const frameOff = p;
     let ethType: number;
     switch (link) {
       case 1: // Ethernet
@@ -121,7 +140,7 @@ export class PcapUdpWalker {
       const ihl = (b[p] & 15) * 4;
       if (b[p + 9] !== 17) return;
       if (((b[p + 6] & 0x3f) << 8 | b[p + 7]) !== 0) {
-        this.problems.push({ kind: 'pcap.fragment', message: 'fragmented UDP datagram skipped', frame: this.#frameNo });
+        this.#fragment(b, frameOff, p, end, link, ts);
         return;
       }
       const totalLen = (b[p + 2] << 8) | b[p + 3];
@@ -132,13 +151,18 @@ export class PcapUdpWalker {
     } else if (ethType === 0x86dd) {
       if (p + 40 > end) return;
       let next = b[p + 6];
+      const ipOff = p;
       const ipEnd = Math.min(end, p + 40 + ((b[p + 4] << 8) | b[p + 5]));
       d.src = formatIPv6(b, p + 8);
       p += 40;
-      // Hop-by-hop, routing and destination options precede UDP; fragments are not reassembled.
+      // Hop-by-hop, routing and destination options precede UDP or the fragment header.
       while ((next === 0 || next === 43 || next === 60) && p + 8 <= ipEnd) {
         next = b[p];
         p += (b[p + 1] + 1) * 8;
+      }
+      if (next === 44 && p + 8 <= ipEnd && b[p] === 17) {
+        this.#fragment(b, frameOff, ipOff, end, link, ts);
+        return;
       }
       if (next !== 17) return;
       this.#udp(b, p, ipEnd, ts);
