@@ -16,8 +16,8 @@ export interface WindowContents {
 }
 
 export class EdgeWindow {
-  #netflow = new FlowFolder('netflow');
-  #zeek = new FlowFolder('zeek');
+  readonly #netflow = new FlowFolder('netflow');
+  readonly #zeek = new FlowFolder('zeek');
   readonly #sample = createConnSample();
   #edges = new Map<string, FlowEdge>();
   #hosts = new Map<string, HostFacts>();
@@ -55,10 +55,19 @@ export class EdgeWindow {
   }
 
   take(): WindowContents {
-    const parts = [this.#netflow.result(), this.#zeek.result()];
-    const edges = new Map(this.#edges);
-    const hosts = new Map(this.#hosts);
-    for (const p of parts) {
+    const records = this.#records;
+    this.#records = 0;
+    // The folders hand over their own objects and start afresh (no copies per window).
+    const parts = [this.#netflow.take(), this.#zeek.take()];
+    const handed = { edges: [...this.#edges.values()], hosts: [...this.#hosts.values()] };
+    this.#edges = new Map();
+    this.#hosts = new Map();
+    const filled = [handed, ...parts].filter((p) => p.edges.length > 0 || p.hosts.length > 0);
+    // One source (the usual case: only NetFlow, only Zeek): its edges are distinct already, nothing to merge.
+    if (filled.length <= 1) return { edges: filled[0]?.edges ?? [], hosts: filled[0]?.hosts ?? [], records };
+    const edges = new Map<string, FlowEdge>();
+    const hosts = new Map<string, HostFacts>();
+    for (const p of filled) {
       for (const e of p.edges) {
         const k = edgeKey(e);
         const have = edges.get(k);
@@ -71,12 +80,6 @@ export class EdgeWindow {
         else hosts.set(h.address, h);
       }
     }
-    const out = { edges: [...edges.values()], hosts: [...hosts.values()], records: this.#records };
-    this.#netflow = new FlowFolder('netflow');
-    this.#zeek = new FlowFolder('zeek');
-    this.#edges = new Map();
-    this.#hosts = new Map();
-    this.#records = 0;
-    return out;
+    return { edges: [...edges.values()], hosts: [...hosts.values()], records };
   }
 }

@@ -79,9 +79,33 @@ interface EdgeState {
   answered: boolean;
 }
 
+interface HostState {
+  facts: HostFacts;
+  /** Number of this host within the folder, part of the edge keys below. */
+  id: number;
+  /** Edges this host initiated, by serviceKey(server id, transport, port, protocol). */
+  edges: Map<number, EdgeState> | undefined;
+}
+
+/**
+ * An edge is looked up per sample, so its key is a number built from what the
+ * host lookups already give: no key string is built (and hashed, and
+ * collected) per record. Protocols are few (AppProtocol), ports 16 bits,
+ * transports 4: below 2^25, times a host number below 2^28, stays exact.
+ */
+const TRANSPORT_NO: Record<L4, number> = { tcp: 0, udp: 1, icmp: 2, other: 3 };
+const PROTOCOL_NO = new Map<AppProtocol, number>();
+const SERVICE_SPAN = 2 ** 25;
+
+function serviceKey(serverId: number, transport: L4, port: number, protocol: AppProtocol): number {
+  let p = PROTOCOL_NO.get(protocol);
+  if (p === undefined) PROTOCOL_NO.set(protocol, (p = PROTOCOL_NO.size));
+  return serverId * SERVICE_SPAN + ((p * 4 + TRANSPORT_NO[transport]) << 16) + port;
+}
+
 export class FlowFolder {
-  readonly #edges = new Map<string, EdgeState>();
-  readonly #hosts = new Map<string, HostFacts>();
+  #edges: EdgeState[] = [];
+  #hosts = new Map<string, HostState>();
   readonly #source: string;
   samples = 0;
 
@@ -110,29 +134,25 @@ export class FlowFolder {
     }
     const guessed = ported ? protocolForPort(s.transport, port) : undefined;
     const protocol: AppProtocol = s.contentProtocol ?? guessed ?? 'unknown';
-    const protocolFrom = s.contentProtocol ? 'content' : guessed ? 'port' : 'none';
-    const key = edgeKey({ src: client, dst: server, transport: s.transport, dport: port, protocol });
-    let st = this.#edges.get(key);
+    const last = s.last === s.last ? s.last : s.first;
+    const c = this.#touch(client, s.first, last);
+    const sv = this.#touch(server, s.first, last);
+    const k = serviceKey(sv.id, s.transport, port, protocol);
+    let st = (c.edges ??= new Map()).get(k);
     if (!st) {
-      st = {
-        edge: {
-          src: client, dst: server, transport: s.transport, dport: port, protocol, protocolFrom,
-          bytes: 0, packets: 0, sessions: 0, firstSeen: NaN, lastSeen: NaN,
-          encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
-        },
-        key,
-        port0: -1,
-        end0: NaN,
-        clients: undefined,
-        answered: false,
+      const edge: FlowEdge = {
+        src: client, dst: server, transport: s.transport, dport: port, protocol, protocolFrom: s.contentProtocol ? 'content' : guessed ? 'port' : 'none',
+        bytes: 0, packets: 0, sessions: 0, firstSeen: NaN, lastSeen: NaN,
+        encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
       };
-      this.#edges.set(key, st);
+      st = { edge, key: edgeKey(edge), port0: -1, end0: NaN, clients: undefined, answered: false };
+      c.edges.set(k, st);
+      this.#edges.push(st);
     }
     const e = st.edge;
     e.bytes += s.bytes;
     e.packets += s.packets;
     if (s.first === s.first && !(e.firstSeen <= s.first)) e.firstSeen = s.first;
-    const last = s.last === s.last ? s.last : s.first;
     if (last === last && !(e.lastSeen >= last)) e.lastSeen = last;
     if (s.answered || (reply && !(s.transport === 'tcp' && s.tcpFlags > 0 && s.tcpFlags & 4 && !(s.tcpFlags & 2)))) st.answered = true;
     if (s.oneSession) {
@@ -152,8 +172,6 @@ export class FlowFolder {
         }
       }
     }
-    this.#touch(client, s.first, last);
-    this.#touch(server, s.first, last);
   }
 
   /** The source side is the service: its port is well known and the destination's is not, or it is the lower port. */
@@ -164,39 +182,71 @@ export class FlowFolder {
     return s.srcPort < s.dstPort;
   }
 
-  #touch(address: string, first: number, last: number): void {
-    let h = this.#hosts.get(address);
-    if (!h) {
-      h = {
+  #touch(address: string, first: number, last: number): HostState {
+    let st = this.#hosts.get(address);
+    if (!st) {
+      const facts: HostFacts = {
         address, macs: [], hostnames: [], roles: [], aeTitles: [], hl7Applications: [], modalities: [], software: [],
         listeningPorts: [], firstSeen: NaN, lastSeen: NaN,
       };
-      this.#hosts.set(address, h);
+      st = { facts, id: this.#hosts.size, edges: undefined };
+      this.#hosts.set(address, st);
     }
+    const h = st.facts;
     if (first === first && !(h.firstSeen <= first)) h.firstSeen = first;
     if (last === last && !(h.lastSeen >= last)) h.lastSeen = last;
+    return st;
   }
 
   get edgeCount(): number {
-    return this.#edges.size;
+    return this.#edges.length;
   }
 
   /** Snapshot of the edges and hosts so far (sorted, unknown times as 0). */
   result(): { edges: FlowEdge[]; hosts: HostFacts[] } {
+    return this.#finish(true);
+  }
+
+  /**
+   * The same as `result`, but hands over the folder's own objects instead of
+   * copies and starts the folder afresh: for a caller that folds window after
+   * window (the monitor), where copying every edge and host per window only
+   * made garbage.
+   */
+  take(): { edges: FlowEdge[]; hosts: HostFacts[] } {
+    const r = this.#finish(false);
+    this.#edges = [];
+    this.#hosts = new Map();
+    this.samples = 0;
+    return r;
+  }
+
+  #finish(copy: boolean): { edges: FlowEdge[]; hosts: HostFacts[] } {
     const edges: FlowEdge[] = [];
     const hosts = new Map<string, HostFacts>();
-    for (const [a, h] of this.#hosts) {
-      hosts.set(a, { ...h, listeningPorts: [], firstSeen: h.firstSeen === h.firstSeen ? h.firstSeen : 0, lastSeen: h.lastSeen === h.lastSeen ? h.lastSeen : 0 });
+    for (const [a, { facts: h }] of this.#hosts) {
+      const firstSeen = h.firstSeen === h.firstSeen ? h.firstSeen : 0;
+      const lastSeen = h.lastSeen === h.lastSeen ? h.lastSeen : 0;
+      if (copy) hosts.set(a, { ...h, listeningPorts: [], firstSeen, lastSeen });
+      else {
+        h.firstSeen = firstSeen;
+        h.lastSeen = lastSeen;
+        hosts.set(a, h);
+      }
     }
-    const states = [...this.#edges.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const states = this.#edges.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const st of states) {
       const e = st.edge;
-      edges.push({
-        ...e, facts: {}, sources: [...e.sources],
-        sessions: Math.max(1, e.sessions),
-        firstSeen: e.firstSeen === e.firstSeen ? e.firstSeen : 0,
-        lastSeen: e.lastSeen === e.lastSeen ? e.lastSeen : 0,
-      });
+      const sessions = Math.max(1, e.sessions);
+      const firstSeen = e.firstSeen === e.firstSeen ? e.firstSeen : 0;
+      const lastSeen = e.lastSeen === e.lastSeen ? e.lastSeen : 0;
+      if (copy) edges.push({ ...e, facts: {}, sources: [...e.sources], sessions, firstSeen, lastSeen });
+      else {
+        e.sessions = sessions;
+        e.firstSeen = firstSeen;
+        e.lastSeen = lastSeen;
+        edges.push(e);
+      }
       const server = hosts.get(e.dst);
       if (st.answered && server && e.dport > 0 && !server.listeningPorts.some((l) => l.transport === e.transport && l.port === e.dport)) {
         server.listeningPorts.push({ transport: e.transport, port: e.dport, protocol: e.protocol });
