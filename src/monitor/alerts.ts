@@ -40,6 +40,8 @@ export function alertEvent(kind: 'open' | 'resolved' | 'active', f: Pick<Finding
 export class AlertMemo {
   readonly touched = new Map<string, number>();
   readonly touchEveryMs: number;
+  /** Moves whenever an entry is forgotten, so that copies of `touched` held elsewhere (the engine's finding slots) know to ask again. */
+  epoch = 0;
 
   constructor(touchEveryMs: number) {
     this.touchEveryMs = touchEveryMs;
@@ -82,14 +84,14 @@ export async function observeFindings(t: Db, findings: readonly Finding[], now: 
 /** Resolves alerts not seen for `resolveAfterMs`; returns their events. */
 export async function resolveStale(t: Db, now: number, resolveAfterMs: number, site = '', memo?: AlertMemo): Promise<SiemEvent[]> {
   const rows = await t.all<AlertRow>(
-    "SELECT id, rule, severity, subject, title, state, episode, first_seen, last_seen FROM monitor_alerts WHERE state <> 'resolved' AND last_seen < ? AND site = ?",
+    "SELECT id, rule, severity, subject, title, state, episode, first_seen, last_seen FROM monitor_alerts WHERE state IN ('open', 'active') AND last_seen < ? AND site = ?",
     [now - resolveAfterMs, site],
   );
   const out: SiemEvent[] = [];
   for (const r of rows) {
     const u = await t.run("UPDATE monitor_alerts SET state = 'resolved' WHERE id = ? AND state <> 'resolved' AND episode = ?", [r.id, Number(r.episode)]);
     if (u.changes !== 1) continue;
-    memo?.touched.delete(r.id);
+    if (memo?.touched.delete(r.id)) memo.epoch++;
     const fid = site && r.id.startsWith(`${site}/`) ? r.id.slice(site.length + 1) : r.id;
     out.push(alertEvent('resolved', { id: fid, rule: r.rule, severity: r.severity, title: `Resolved: ${r.title}`, subject: r.subject, evidence: { lastSeen: new Date(Number(r.last_seen)).toISOString(), openedAt: new Date(Number(r.episode)).toISOString() } }, Number(r.episode), now, site));
   }

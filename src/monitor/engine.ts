@@ -69,7 +69,11 @@ export class MonitorEngine {
   readonly #resolveAfter: number;
   readonly #limiter: RateLimiter;
   readonly #memo: AlertMemo;
-  readonly #edgeFindings = new Map<string, Finding[]>();
+  /** Findings of bare edges evaluated before, by edge key (see #findings). */
+  readonly #edgeFindings = new Map<string, FindingSlot[]>();
+  /** One slot per finding id, shared by every edge it was found with. */
+  readonly #slots = new Map<string, FindingSlot>();
+  #findingsCall = 0;
   readonly #novelty: Map<string, Novelty> = new Map();
   #learning: boolean | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -132,7 +136,9 @@ export class MonitorEngine {
     const novelty = this.#noveltyFor(site);
     if (this.#learning === undefined) this.#learning = await novelty.empty(this.db);
     const learning = this.#learning;
-    const findings = this.#findings(edges, now);
+    // Each edge's key once per window: the findings cache, the totals and novelty all look edges up by it.
+    const keys = edges.map((e) => edgeKey(e));
+    const findings = this.#findings(edges, keys, now, site);
     const plans = await listPlans(this.db);
     let fresh = true;
     const committed: SiemEvent[] = [];
@@ -145,14 +151,15 @@ export class MonitorEngine {
           return;
         }
       }
-      await saveEdgeTotals(t, site, edges);
+      await saveEdgeTotals(t, site, edges, keys);
       if (checkpoint) await checkpoint(t, site);
-      const newThings = await novelty.record(t, edges, hosts, now, learning, plans);
+      const newThings = await novelty.record(t, edges, keys, hosts, now, learning, plans);
       const events: SiemEvent[] = [];
       // One-shot alerts (something new) are events without a lifecycle; their key is their subject.
       for (const f of newThings) events.push(oneShot(f, now, site));
       // Not push(...list): a window of tens of thousands of new alerts overflows the argument stack.
-      for (const ev of await observeFindings(t, findings, now, site, this.#memo)) events.push(ev);
+      for (const ev of await observeFindings(t, findings.observe, now, site, this.#memo)) events.push(ev);
+      this.#noteObserved(findings.observeSlots, site);
       for (const ev of await resolveStale(t, now, this.#resolveAfter, site, this.#memo)) events.push(ev);
       const y = new Yielder();
       for (const ev of events) {
@@ -161,13 +168,13 @@ export class MonitorEngine {
       }
     });
     if (learning && fresh) this.#learning = false;
-    if (!fresh) return { edges: edges.length, findings: findings.length, events: [], fresh };
+    if (!fresh) return { edges: edges.length, findings: findings.count, events: [], fresh };
     this.metrics.eventsStored += committed.length;
     for (const ev of committed) this.metrics.alerts[ev.severity] = (this.metrics.alerts[ev.severity] ?? 0) + 1;
     this.#forward(committed, now);
     this.metrics.alertsByState = await alertCounts(this.db);
-    if (committed.length) this.#log?.info({ window: now, site: site || undefined, edges: edges.length, findings: findings.length, events: committed.length }, 'events committed');
-    return { edges: edges.length, findings: findings.length, events: committed, fresh };
+    if (committed.length) this.#log?.info({ window: now, site: site || undefined, edges: edges.length, findings: findings.count, events: committed.length }, 'events committed');
+    return { edges: edges.length, findings: findings.count, events: committed, fresh };
   }
 
   /**
@@ -177,31 +184,73 @@ export class MonitorEngine {
    * titles, HL7 applications...) are checked; reused findings keep their
    * alerts active. Address findings (unknown host, scanner) are remembered
    * with each edge of that address.
+   *
+   * A steady window repeats tens of thousands of findings: they are counted
+   * once each by a mark on their slot (no set of ids per window), and only
+   * those the alert memo would not skip go to observeFindings.
    */
-  #findings(edges: FlowEdge[], now: number): Finding[] {
+  #findings(edges: FlowEdge[], keys: string[], now: number, site: string): WindowFindings {
+    const call = ++this.#findingsCall;
+    const memo = this.#memo;
+    const epoch = memo.epoch;
+    const r: WindowFindings = { count: 0, observe: [], observeSlots: [] };
+    const emit = (s: FindingSlot): void => {
+      if (s.call === call) return;
+      s.call = call;
+      r.count++;
+      // The memo holds this id as touched recently (it can only have changed through observeFindings, which updates the slot, or a deletion, which moves the epoch).
+      if (s.site === site && s.epoch === epoch && now - s.touched < memo.touchEveryMs) return;
+      r.observe.push(s.f);
+      r.observeSlots.push(s);
+    };
     const fresh: FlowEdge[] = [];
-    const out: Finding[] = [];
-    for (const e of edges) {
-      const known = isBare(e) ? this.#edgeFindings.get(edgeKey(e)) : undefined;
-      if (known) for (const f of known) out.push(f);
-      else fresh.push(e);
+    const freshKeys: string[] = [];
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i];
+      const known = isBare(e) ? this.#edgeFindings.get(keys[i]) : undefined;
+      if (known) for (const s of known) emit(s);
+      else {
+        fresh.push(e);
+        freshKeys.push(keys[i]);
+      }
     }
-    if (fresh.length === 0) return dedupe(out);
+    if (fresh.length === 0) return r;
     const found = windowFindings(this.#model, this.#index, fresh, now);
-    const bySubject = new Map<string, Finding[]>();
+    if (this.#edgeFindings.size > 500_000 || this.#slots.size > 2_000_000) {
+      this.#edgeFindings.clear();
+      this.#slots.clear();
+    }
+    const bySubject = new Map<string, FindingSlot[]>();
+    const foundSlots: FindingSlot[] = [];
     for (const f of found) {
+      let s = this.#slots.get(f.id);
+      // The latest verdict for the id is what later windows report.
+      if (s) s.f = f;
+      else this.#slots.set(f.id, (s = { f, call: 0, site: '', epoch: -1, touched: 0 }));
+      foundSlots.push(s);
       let l = bySubject.get(f.subject);
       if (!l) bySubject.set(f.subject, (l = []));
-      l.push(f);
+      l.push(s);
     }
-    if (this.#edgeFindings.size > 500_000) this.#edgeFindings.clear();
-    for (const e of fresh) {
+    for (let i = 0; i < fresh.length; i++) {
+      const e = fresh[i];
       if (!isBare(e)) continue;
-      const k = edgeKey(e);
+      const k = freshKeys[i];
       this.#edgeFindings.set(k, [...(bySubject.get(k) ?? []), ...(bySubject.get(e.src) ?? []), ...(bySubject.get(e.dst) ?? [])]);
     }
-    for (const f of found) out.push(f);
-    return dedupe(out);
+    for (const s of foundSlots) emit(s);
+    return r;
+  }
+
+  /** After observeFindings: what the memo now holds for each id it saw, so the next windows can skip them without asking it. */
+  #noteObserved(slots: FindingSlot[], site: string): void {
+    const memo = this.#memo;
+    for (const s of slots) {
+      const t = memo.touched.get(site ? `${site}/${s.f.id}` : s.f.id);
+      s.site = site;
+      s.epoch = t === undefined ? -1 : memo.epoch;
+      s.touched = t ?? 0;
+    }
   }
 
   #forward(events: SiemEvent[], now: number): void {
@@ -250,9 +299,23 @@ function isBare(e: FlowEdge): boolean {
   return true;
 }
 
-function dedupe(fs: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return fs.filter((f) => (seen.has(f.id) ? false : (seen.add(f.id), true)));
+/** A finding id's latest finding and what the engine knows of it without hashing the id. */
+interface FindingSlot {
+  f: Finding;
+  /** The #findings call that last counted it: each id once per window. */
+  call: number;
+  /** The alert memo's touch time of this id for `site`, valid while the memo's epoch is `epoch` (-1: unknown). */
+  site: string;
+  epoch: number;
+  touched: number;
+}
+
+interface WindowFindings {
+  /** Distinct findings of the window. */
+  count: number;
+  /** The ones whose alerts may need a store write (the rest were touched recently). */
+  observe: Finding[];
+  observeSlots: FindingSlot[];
 }
 
 function oneShot(f: Finding, now: number, site: string): SiemEvent {
@@ -263,11 +326,12 @@ function oneShot(f: Finding, now: number, site: string): SiemEvent {
 }
 
 /** Running per-site totals of every edge, so a restart or a redelivery can be checked against what was sent. */
-async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[]): Promise<void> {
+async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[], keys: readonly string[]): Promise<void> {
   // One row per key (a hostile batch may repeat one; PostgreSQL refuses to update a row twice in one statement).
   const rows = new Map<string, SqlValue[]>();
-  for (const e of edges) {
-    const k = edgeKey(e);
+  for (let i = 0; i < edges.length; i++) {
+    const e = edges[i];
+    const k = keys[i];
     // Capture times carry sub-millisecond fractions; the columns are BIGINT milliseconds (PostgreSQL refuses fractions).
     const first = Number.isFinite(e.firstSeen) ? Math.floor(e.firstSeen) : 0;
     const last = Number.isFinite(e.lastSeen) ? Math.floor(e.lastSeen) : 0;

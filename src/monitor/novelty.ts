@@ -11,7 +11,7 @@ import type { ChangePlan } from '../analyses/change/plan.ts';
 import type { Finding } from '../core/finding.ts';
 import type { Severity } from '../core/severity.ts';
 import type { ModelIndex } from '../model/index.ts';
-import { edgeKey, type FlowEdge, type HostFacts } from '../observations/types.ts';
+import type { FlowEdge, HostFacts } from '../observations/types.ts';
 import type { Db } from '../store/db.ts';
 import { isSiteAddress } from './detect.ts';
 import { Yielder } from './yield.ts';
@@ -29,8 +29,16 @@ const REFS = ['IEC 80001-1 (change-release management of the medical IT network)
 /** Bound on the memory set; past it the store alone decides. */
 const MAX_MEMO = 1_000_000;
 
+const KINDS: readonly KnownKind[] = ['host', 'ae-pair', 'hl7-pair', 'edge'];
+
+/** Subjects per kind: a lookup by the subject string itself (hashed once, often already), no "kind + subject" string per item and window. */
+function kindSets(): Record<KnownKind, Set<string>> {
+  return { host: new Set(), 'ae-pair': new Set(), 'hl7-pair': new Set(), edge: new Set() };
+}
+
 export class Novelty {
-  readonly #memo = new Set<string>();
+  readonly #memo = kindSets();
+  #memoSize = 0;
   readonly #site: string;
   readonly #index: ModelIndex | undefined;
 
@@ -44,20 +52,24 @@ export class Novelty {
     return (await db.get('SELECT 1 AS x FROM monitor_known WHERE site = ? LIMIT 1', [this.#site])) === undefined;
   }
 
-  #candidates(edges: readonly FlowEdge[], hosts: readonly HostFacts[]): Candidate[] {
+  /** `keys[i]` is edgeKey(edges[i]). */
+  #candidates(edges: readonly FlowEdge[], keys: readonly string[], hosts: readonly HostFacts[]): Candidate[] {
     const out: Candidate[] = [];
-    const seen = new Set<string>();
+    const seen = kindSets();
+    const memo = this.#memo;
     const add = (c: Candidate) => {
-      const k = `${c.kind}\0${c.subject}`;
-      if (seen.has(k) || this.#memo.has(k)) return;
-      seen.add(k);
+      if (seen[c.kind].has(c.subject) || memo[c.kind].has(c.subject)) return;
+      seen[c.kind].add(c.subject);
       out.push(c);
     };
-    for (const h of hosts) if (isSiteAddress(h.address, this.#index)) add({ kind: 'host', subject: h.address, addresses: [h.address] });
-    for (const e of edges) {
+    // Known subjects are skipped before anything is built or parsed for them (the steady state: all of them).
+    for (const h of hosts) if (!memo.host.has(h.address) && isSiteAddress(h.address, this.#index)) add({ kind: 'host', subject: h.address, addresses: [h.address] });
+    for (let i = 0; i < edges.length; i++) {
+      const e = edges[i];
+      const k = keys[i];
       // Ephemeral internet chatter would drown the rest: edges are tracked when they touch the site and name a service.
-      if ((e.transport === 'tcp' || e.transport === 'udp') && (isSiteAddress(e.src, this.#index) || isSiteAddress(e.dst, this.#index)) && (e.protocol !== 'unknown' || e.dport < 49152)) {
-        add({ kind: 'edge', subject: edgeKey(e), addresses: [e.src, e.dst], edge: e });
+      if (!memo.edge.has(k) && (e.transport === 'tcp' || e.transport === 'udp') && (isSiteAddress(e.src, this.#index) || isSiteAddress(e.dst, this.#index)) && (e.protocol !== 'unknown' || e.dport < 49152)) {
+        add({ kind: 'edge', subject: k, addresses: [e.src, e.dst], edge: e });
       }
       for (const p of e.facts.dicom?.aePairs ?? []) add({ kind: 'ae-pair', subject: `${p.calling}>${p.called}@${e.dst}`, addresses: [e.src, e.dst], edge: e });
       for (const p of e.facts.hl7?.appPairs ?? []) {
@@ -71,14 +83,18 @@ export class Novelty {
    * Records what is new in the store; returns findings for it unless
    * `learning` (the baseline window). Runs inside the caller's transaction.
    */
-  async record(t: Db, edges: readonly FlowEdge[], hosts: readonly HostFacts[], now: number, learning: boolean, plans: ChangePlan[]): Promise<Finding[]> {
+  async record(t: Db, edges: readonly FlowEdge[], keys: readonly string[], hosts: readonly HostFacts[], now: number, learning: boolean, plans: ChangePlan[]): Promise<Finding[]> {
     const fresh: Candidate[] = [];
     const y = new Yielder();
-    for (const c of this.#candidates(edges, hosts)) {
+    for (const c of this.#candidates(edges, keys, hosts)) {
       await y.step();
       const r = await t.run('INSERT INTO monitor_known (kind, subject, site, first_seen) VALUES (?, ?, ?, ?) ON CONFLICT (kind, subject, site) DO NOTHING', [c.kind, c.subject, this.#site, now]);
-      if (this.#memo.size >= MAX_MEMO) this.#memo.clear();
-      this.#memo.add(`${c.kind}\0${c.subject}`);
+      if (this.#memoSize >= MAX_MEMO) {
+        for (const k of KINDS) this.#memo[k].clear();
+        this.#memoSize = 0;
+      }
+      this.#memo[c.kind].add(c.subject);
+      this.#memoSize++;
       if (r.changes === 1) fresh.push(c);
     }
     if (learning || fresh.length === 0) return [];
