@@ -41,6 +41,11 @@ export interface ConnectionRecord {
 }
 
 export interface FlowSink {
+  /**
+   * A connection ended. The record is refilled for the next connection after
+   * the call (no allocation per connection): keep its facts, which are
+   * handed over, but copy anything else that must outlive the call.
+   */
   connection(c: ConnectionRecord): void;
   host(address: string): HostFacts;
   record(rec: ProtocolRecord): void;

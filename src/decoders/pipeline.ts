@@ -193,6 +193,11 @@ export class PacketPipeline implements StreamReceiver {
   private readonly udpIdleMs: number;
   private readonly maxConnections: number;
   private readonly d = new DecodedPacket();
+  private readonly record: ConnectionRecord = {
+    client: '', server: '', clientPort: 0, serverPort: 0, transport: 'tcp', protocol: 'unknown', protocolFrom: 'none', encrypted: false,
+    phi: false, facts: undefined, firstSeen: 0, lastSeen: 0, packets: [0, 0], ipBytes: [0, 0], frameBytes: [0, 0], payloadBytes: [0, 0],
+    clientMac: undefined, serverMac: undefined, state: 'midstream', gaps: 0, gapBytes: 0, retransmittedBytes: 0,
+  };
   private readonly table = new Map<number, Conn>();
   private readonly v6Ids = new Map<string, number>();
   private readonly v6Text: string[] = [];
@@ -677,30 +682,37 @@ export class PacketPipeline implements StreamReceiver {
       else state = 'midstream';
     } else state = conn.pk1 > 0 ? 'bidirectional' : 'oneway';
     const transport: L4 = tcp ? 'tcp' : conn.proto === PROTO_UDP ? 'udp' : conn.proto === PROTO_ICMP || conn.proto === PROTO_ICMP6 ? 'icmp' : 'other';
-    this.sink.connection({
-      client: conn.client,
-      server: conn.server,
-      clientPort: conn.pa,
-      serverPort: conn.pb,
-      transport,
-      protocol: conn.protocol,
-      protocolFrom: conn.claimed ? 'content' : 'none',
-      encrypted: conn.encrypted,
-      phi: conn.phi,
-      facts: conn.facts,
-      firstSeen: conn.first,
-      lastSeen: conn.last,
-      packets: [conn.pk0, conn.pk1],
-      ipBytes: [conn.ip0, conn.ip1],
-      frameBytes: [conn.fr0, conn.fr1],
-      payloadBytes: [conn.pay0, conn.pay1],
-      clientMac: conn.clientMac,
-      serverMac: conn.serverMac,
-      state,
-      gaps: tcp ? conn.half0!.gaps + conn.half1!.gaps : 0,
-      gapBytes: tcp ? conn.half0!.gapBytes + conn.half1!.gapBytes : 0,
-      retransmittedBytes: tcp ? conn.half0!.retransmitted + conn.half1!.retransmitted : 0,
-    });
+    // One record, refilled per connection: sinks read it during the call (FlowSink says so).
+    const r = this.record;
+    r.client = conn.client;
+    r.server = conn.server;
+    r.clientPort = conn.pa;
+    r.serverPort = conn.pb;
+    r.transport = transport;
+    r.protocol = conn.protocol;
+    r.protocolFrom = conn.claimed ? 'content' : 'none';
+    r.encrypted = conn.encrypted;
+    r.phi = conn.phi;
+    r.facts = conn.facts;
+    r.firstSeen = conn.first;
+    r.lastSeen = conn.last;
+    r.packets[0] = conn.pk0;
+    r.packets[1] = conn.pk1;
+    r.ipBytes[0] = conn.ip0;
+    r.ipBytes[1] = conn.ip1;
+    r.frameBytes[0] = conn.fr0;
+    r.frameBytes[1] = conn.fr1;
+    r.payloadBytes[0] = conn.pay0;
+    r.payloadBytes[1] = conn.pay1;
+    r.clientMac = conn.clientMac;
+    r.serverMac = conn.serverMac;
+    r.state = state;
+    r.gaps = tcp ? conn.half0!.gaps + conn.half1!.gaps : 0;
+    r.gapBytes = tcp ? conn.half0!.gapBytes + conn.half1!.gapBytes : 0;
+    r.retransmittedBytes = tcp ? conn.half0!.retransmitted + conn.half1!.retransmitted : 0;
+    this.sink.connection(r);
+    // The facts now belong to the sink.
+    r.facts = undefined;
   }
 }
 

@@ -163,9 +163,16 @@ interface Ends {
   what: string[];
 }
 
+/** The pair with the highest count, the first of equals (what a stable sort would put first). */
+function busiest<T extends { count: number }>(pairs: T[]): T | undefined {
+  let best: T | undefined;
+  for (const p of pairs) if (!best || p.count > best.count) best = p;
+  return best;
+}
+
 function describeDicom(e: FlowEdge, ends: Ends): void {
   const d = e.facts.dicom!;
-  const pair = [...d.aePairs].sort((a, b) => b.count - a.count)[0];
+  const pair = busiest(d.aePairs);
   if (pair) {
     ends.from = pair.calling;
     ends.to = pair.called;
@@ -180,7 +187,7 @@ function describeDicom(e: FlowEdge, ends: Ends): void {
 
 function describeHl7(e: FlowEdge, ends: Ends): void {
   const h = e.facts.hl7!;
-  const pair = [...h.appPairs].sort((a, b) => b.count - a.count)[0];
+  const pair = busiest(h.appPairs);
   if (pair) {
     ends.from = pair.sendingFacility ? `${pair.sendingApplication}/${pair.sendingFacility}` : pair.sendingApplication;
     ends.to = pair.receivingApplication || ends.to;

@@ -13,7 +13,6 @@
 import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createGunzip } from 'node:zlib';
 import { InputError } from '../core/errors.ts';
 import type { Observations } from '../observations/types.ts';
 import { isCaptureMagic } from './pcap.ts';
@@ -139,6 +138,8 @@ export async function openInput(path: string): Promise<OpenedInput> {
   if (!gzip) {
     return { path, name, gzip, head: firstChunk, chunks: guard(rawChunks(), name, warnings), warnings, size, readBytes: () => readBytes };
   }
+  // Loaded only for gzip input: node:zlib costs milliseconds at start-up.
+  const { createGunzip } = process.getBuiltinModule('node:zlib');
   const gunzip = createGunzip({ chunkSize: CHUNK });
   const src = rawChunks();
   // Feed the decompressor by hand so that a corrupt member surfaces as an

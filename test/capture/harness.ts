@@ -53,7 +53,8 @@ export async function runPipeline(path: string, opts: { record?: boolean; minDet
   const streams: RunResult['streams'] = new Map();
   const sink = {
     connection: (c: ConnectionRecord) => {
-      conns.push(c);
+      // The pipeline refills one record per connection: keep a copy.
+      conns.push({ ...c, packets: [...c.packets], ipBytes: [...c.ipBytes], frameBytes: [...c.frameBytes], payloadBytes: [...c.payloadBytes] });
       agg.connection(c);
     },
     host: (a: string) => agg.host(a),

@@ -5,7 +5,6 @@
  * of the sorted cipher list and of the sorted extensions plus signature
  * algorithms. GREASE values are ignored everywhere.
  */
-import { createHash } from 'node:crypto';
 import { isGrease } from './hello.ts';
 import type { ClientHello } from './hello.ts';
 
@@ -48,6 +47,8 @@ function two(n: number): string {
 
 /** SHA-256 of text, first 12 hex characters. */
 export function ja4Hash(text: string): string {
+  // Loaded on first use: most captures have no TLS, and node:crypto costs milliseconds at start-up.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
