@@ -67,7 +67,11 @@ export function createConnSample(): ConnSample {
 
 interface EdgeState {
   key: string;
+  /** The edge of the current round (see `take`); a new object each round, as the last one was handed over. */
   edge: FlowEdge;
+  /** Round this state was last counted in. */
+  round: number;
+  server: HostState;
   /**
    * Client port -> end of the last session seen on it, for session counting.
    * Most edges see one client port, so the first is kept inline and the map
@@ -80,11 +84,16 @@ interface EdgeState {
 }
 
 interface HostState {
+  address: string;
+  /** The host of the current round. */
   facts: HostFacts;
+  round: number;
   /** Number of this host within the folder, part of the edge keys below. */
   id: number;
   /** Edges this host initiated, by serviceKey(server id, transport, port, protocol). */
   edges: Map<number, EdgeState> | undefined;
+  /** What #finish hands out for it. */
+  out: HostFacts | undefined;
 }
 
 /**
@@ -96,6 +105,7 @@ interface HostState {
 const TRANSPORT_NO: Record<L4, number> = { tcp: 0, udp: 1, icmp: 2, other: 3 };
 const PROTOCOL_NO = new Map<AppProtocol, number>();
 const SERVICE_SPAN = 2 ** 25;
+const MAX_HOST_ID = 2 ** 28;
 
 function serviceKey(serverId: number, transport: L4, port: number, protocol: AppProtocol): number {
   let p = PROTOCOL_NO.get(protocol);
@@ -103,9 +113,27 @@ function serviceKey(serverId: number, transport: L4, port: number, protocol: App
   return serverId * SERVICE_SPAN + ((p * 4 + TRANSPORT_NO[transport]) << 16) + port;
 }
 
+function newHostFacts(address: string): HostFacts {
+  return {
+    address, macs: [], hostnames: [], roles: [], aeTitles: [], hl7Applications: [], modalities: [], software: [],
+    listeningPorts: [], firstSeen: NaN, lastSeen: NaN,
+  };
+}
+
+/**
+ * Folds samples into edges and hosts. A folder can be read once at the end
+ * (`result`) or round after round (`take`, the monitor's windows): each round
+ * counts afresh, but the lookup structure of hosts and edges seen in the last
+ * round is kept, so a steady stream of the same flows builds no maps and no
+ * key strings per window.
+ */
 export class FlowFolder {
+  /** Edges and hosts counted in this round. */
   #edges: EdgeState[] = [];
+  #hostList: HostState[] = [];
   #hosts = new Map<string, HostState>();
+  #round = 0;
+  #nextId = 0;
   readonly #source: string;
   samples = 0;
 
@@ -139,14 +167,24 @@ export class FlowFolder {
     const sv = this.#touch(server, s.first, last);
     const k = serviceKey(sv.id, s.transport, port, protocol);
     let st = (c.edges ??= new Map()).get(k);
-    if (!st) {
+    if (!st || st.round !== this.#round) {
+      // First sample of this edge in the round: it decides how the protocol was found, as it would in a fresh folder.
       const edge: FlowEdge = {
         src: client, dst: server, transport: s.transport, dport: port, protocol, protocolFrom: s.contentProtocol ? 'content' : guessed ? 'port' : 'none',
         bytes: 0, packets: 0, sessions: 0, firstSeen: NaN, lastSeen: NaN,
         encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
       };
-      st = { edge, key: edgeKey(edge), port0: -1, end0: NaN, clients: undefined, answered: false };
-      c.edges.set(k, st);
+      if (!st) {
+        st = { key: edgeKey(edge), edge, round: this.#round, server: sv, port0: -1, end0: NaN, clients: undefined, answered: false };
+        c.edges.set(k, st);
+      } else {
+        st.edge = edge;
+        st.round = this.#round;
+        st.port0 = -1;
+        st.end0 = NaN;
+        st.clients = undefined;
+        st.answered = false;
+      }
       this.#edges.push(st);
     }
     const e = st.edge;
@@ -185,12 +223,13 @@ export class FlowFolder {
   #touch(address: string, first: number, last: number): HostState {
     let st = this.#hosts.get(address);
     if (!st) {
-      const facts: HostFacts = {
-        address, macs: [], hostnames: [], roles: [], aeTitles: [], hl7Applications: [], modalities: [], software: [],
-        listeningPorts: [], firstSeen: NaN, lastSeen: NaN,
-      };
-      st = { facts, id: this.#hosts.size, edges: undefined };
+      st = { address, facts: newHostFacts(address), round: this.#round, id: this.#nextId++, edges: undefined, out: undefined };
       this.#hosts.set(address, st);
+      this.#hostList.push(st);
+    } else if (st.round !== this.#round) {
+      st.facts = newHostFacts(address);
+      st.round = this.#round;
+      this.#hostList.push(st);
     }
     const h = st.facts;
     if (first === first && !(h.firstSeen <= first)) h.firstSeen = first;
@@ -209,30 +248,43 @@ export class FlowFolder {
 
   /**
    * The same as `result`, but hands over the folder's own objects instead of
-   * copies and starts the folder afresh: for a caller that folds window after
-   * window (the monitor), where copying every edge and host per window only
-   * made garbage.
+   * copies, and starts a new round: counts start from zero, hosts and edges
+   * not seen in the round just ended are forgotten.
    */
   take(): { edges: FlowEdge[]; hosts: HostFacts[] } {
     const r = this.#finish(false);
+    const round = this.#round;
+    if (this.#nextId >= MAX_HOST_ID) {
+      this.#hosts = new Map();
+      this.#nextId = 0;
+    } else {
+      // Deleting while iterating a Map is safe; an edge not seen in the round has a client not seen in it or is in that client's map.
+      for (const [a, h] of this.#hosts) {
+        if (h.round !== round) this.#hosts.delete(a);
+        else if (h.edges) for (const [k, st] of h.edges) if (st.round !== round) h.edges.delete(k);
+      }
+    }
+    this.#round++;
     this.#edges = [];
-    this.#hosts = new Map();
+    this.#hostList = [];
     this.samples = 0;
     return r;
   }
 
   #finish(copy: boolean): { edges: FlowEdge[]; hosts: HostFacts[] } {
     const edges: FlowEdge[] = [];
-    const hosts = new Map<string, HostFacts>();
-    for (const [a, { facts: h }] of this.#hosts) {
+    const hosts: HostFacts[] = [];
+    for (const st of this.#hostList) {
+      const h = st.facts;
       const firstSeen = h.firstSeen === h.firstSeen ? h.firstSeen : 0;
       const lastSeen = h.lastSeen === h.lastSeen ? h.lastSeen : 0;
-      if (copy) hosts.set(a, { ...h, listeningPorts: [], firstSeen, lastSeen });
+      if (copy) st.out = { ...h, listeningPorts: [], firstSeen, lastSeen };
       else {
         h.firstSeen = firstSeen;
         h.lastSeen = lastSeen;
-        hosts.set(a, h);
+        st.out = h;
       }
+      hosts.push(st.out);
     }
     const states = this.#edges.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     for (const st of states) {
@@ -247,13 +299,14 @@ export class FlowFolder {
         e.lastSeen = lastSeen;
         edges.push(e);
       }
-      const server = hosts.get(e.dst);
+      const server = st.server.out;
       if (st.answered && server && e.dport > 0 && !server.listeningPorts.some((l) => l.transport === e.transport && l.port === e.dport)) {
         server.listeningPorts.push({ transport: e.transport, port: e.dport, protocol: e.protocol });
       }
     }
-    const hostList = [...hosts.values()].sort((a, b) => (a.address < b.address ? -1 : 1));
-    for (const h of hostList) h.listeningPorts.sort((a, b) => a.port - b.port);
-    return { edges, hosts: hostList };
+    for (const st of this.#hostList) st.out = undefined;
+    hosts.sort((a, b) => (a.address < b.address ? -1 : 1));
+    for (const h of hosts) h.listeningPorts.sort((a, b) => a.port - b.port);
+    return { edges, hosts };
   }
 }
