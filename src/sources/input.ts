@@ -10,7 +10,7 @@
  * `inputReader: InputReader`. No list to edit
  * elsewhere, and sources stay free of imports from higher layers.
  */
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, read, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InputError } from '../core/errors.ts';
@@ -35,11 +35,12 @@ export interface OpenedInput {
   /** Compressed bytes read so far, for progress. */
   readBytes(): number;
   /**
-   * Plain files only: reads the whole content synchronously through one
-   * reused buffer (no allocation, no stream machinery). `chunk` is valid only
-   * during the call; return false to stop. Use this or `chunks`, not both.
+   * Plain files only: reads the whole content through two reused buffers (no
+   * allocation, no stream machinery), the next chunk read ahead while `cb`
+   * runs. `chunk` is valid only during the call; return false to stop. Use
+   * this or `chunks`, not both.
    */
-  forEachChunk?(cb: (chunk: Uint8Array) => boolean | void): void;
+  forEachChunk?(cb: (chunk: Uint8Array) => boolean | void): Promise<void>;
 }
 
 export interface ReadOptions {
@@ -231,29 +232,45 @@ function openPlainFile(path: string): OpenedInput {
   }
   return {
     path, name: path, gzip: false, head, chunks: chunks(), warnings, size, readBytes: () => readBytes,
-    forEachChunk(cb) {
+    async forEachChunk(cb) {
       const fd = openSync(path, 'r');
-      // One buffer for the whole file: page-cache reads into memory that is
-      // already mapped, and nothing for the GC.
-      const b = new Uint8Array(FAST_CHUNK);
+      // Two buffers for the whole file, nothing for the GC; the next chunk is
+      // read on the thread pool while this one is decoded, so the copy out of
+      // the page cache (a fifth of the time on a bulk C-STORE capture) runs
+      // beside the decoding instead of before it.
+      const bufs = [new Uint8Array(FAST_CHUNK), new Uint8Array(FAST_CHUNK)];
+      let pos = 0;
+      let which = 0;
+      let next = readAt(fd, bufs[0], pos);
       try {
         for (;;) {
           let n: number;
           try {
-            n = readSync(fd, b, 0, FAST_CHUNK, null);
+            n = await next;
           } catch (err) {
             fail(err);
             return;
           }
           if (n === 0) return;
+          const chunk = bufs[which].subarray(0, n);
+          pos += n;
           readBytes += n;
-          if (cb(b.subarray(0, n)) === false) return;
+          which ^= 1;
+          next = readAt(fd, bufs[which], pos);
+          if (cb(chunk) === false) {
+            await next.catch(() => 0);
+            return;
+          }
         }
       } finally {
         closeSync(fd);
       }
     },
   };
+}
+
+function readAt(fd: number, b: Uint8Array, pos: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, b, 0, b.length, pos, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** A read error mid-stream (truncated gzip, I/O) ends the input with a warning: what was read still counts. */

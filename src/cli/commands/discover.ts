@@ -59,7 +59,7 @@ export async function discoverInputs(paths: string[], opts: DiscoverOptions = {}
         if ((++n & 0xffff) === 0) opts.progress?.(`reading ${input.name}`, input.readBytes(), input.size);
       });
       if (input.forEachChunk) {
-        input.forEachChunk((c) => {
+        await input.forEachChunk((c) => {
           parser.push(c);
           return !parser.stopped;
         });
