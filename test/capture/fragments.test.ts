@@ -323,6 +323,41 @@ describe('the reassembler on its own', () => {
     assert.equal(r.bytesHeld, 0);
   });
 
+  test('a fragment the snaplen cut: the datagram is rebuilt up to the cut, its header still saying the full length', () => {
+    const orig = udp4(1992, 9, 42);
+    const [head, tail] = fragmentFrame(orig, 1000, 42);
+    const r = new FragmentReassembler();
+    // 600 of the first fragment's 1034 bytes captured.
+    assert.equal(r.add(tail, 0, 14, tail.length, 0), undefined);
+    const out = r.add(head, 0, 14, 600, 1);
+    assert.ok(out);
+    assert.equal(out.length, 600);
+    assert.equal((out[16] << 8) | out[17], 20 + 2000, 'IP total length of the whole datagram');
+    assert.deepEqual(out.subarray(42), orig.subarray(42, 600));
+  });
+
+  test('an IPv6 atomic fragment (offset 0, no more) is a datagram on its own (RFC 6946)', () => {
+    const f = new Uint8Array(14 + 40 + 8 + 8 + 4);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    f[14] = 0x60;
+    f[19] = 8 + 8 + 4; // payload length
+    f[20] = 44; // next: fragment header
+    f[21] = 64;
+    f[14 + 23] = 1;
+    f[14 + 39] = 2;
+    f.set([17, 0, 0, 0, 0, 0, 0, 7], 54); // UDP, offset 0, M=0, id 7
+    f.set([0x30, 0x39, 0x00, 0x35, 0, 12, 0, 0, 1, 2, 3, 4], 62);
+    const r = new FragmentReassembler();
+    const out = r.add(f, 0, 14, f.length, 0);
+    assert.ok(out);
+    assert.equal(r.pending, 0);
+    assert.equal(out.length, f.length - 8);
+    assert.equal(out[20], 17, 'the UDP header follows the IPv6 header');
+    assert.equal((out[18] << 8) | out[19], 12);
+    assert.deepEqual(out.subarray(54), f.subarray(62));
+  });
+
   test('input that ends with a datagram incomplete counts a timeout at the end', () => {
     const r = new FragmentReassembler();
     const first = fragmentFrame(udp4(1992, 1, 1), 1000, 1)[0];
