@@ -45,7 +45,7 @@ export class PcapInput {
   drainInto(w: EdgeWindow): void {
     if (this.agg.edges.size === 0 && this.agg.hosts.size === 0) return;
     w.add(this.agg.edges.values(), this.agg.hosts.values());
-    this.agg.edges.clear();
+    this.agg.clearEdges();
     this.agg.hosts.clear();
   }
 }

@@ -15,8 +15,21 @@ export interface AggregatorOptions {
   onRecord?(rec: ProtocolRecord): void;
 }
 
+/** Small numbers for the innermost edge index key (port, transport, protocol). */
+const TRANSPORT_CODE: Record<string, number> = { tcp: 0, udp: 1, icmp: 2, other: 3 };
+const PROTOCOL_CODE: Record<string, number> = {
+  unknown: 0, dicom: 1, 'dicom-tls': 2, hl7: 3, 'hl7-tls': 4, http: 5, fhir: 6, dicomweb: 7, tls: 8, dns: 9,
+};
+
 export class FlowAggregator {
-  readonly edges = new Map<string, FlowEdge>();
+  /** Every edge, in the order first seen. */
+  readonly edges = new Set<FlowEdge>();
+  /**
+   * Edges by client, then server, then port/transport/protocol. The address
+   * strings come interned from the pipeline, so a lookup hashes nothing and
+   * builds no key string (this runs once per connection).
+   */
+  private readonly index = new Map<string, Map<string, Map<number, FlowEdge>>>();
   readonly hosts = new Map<string, HostFacts>();
   readonly anomalies = new Map<string, Anomaly>();
   /** Protocol records delivered, per log name (analyzers may skip building them when `wantsRecords` is false). */
@@ -31,15 +44,27 @@ export class FlowAggregator {
 
   connection(c: ConnectionRecord): void {
     const proto = c.protocol;
-    const k = edgeKey({ src: c.client, dst: c.server, transport: c.transport, dport: c.serverPort, protocol: proto });
-    let e = this.edges.get(k);
+    let byServer = this.index.get(c.client);
+    if (!byServer) {
+      byServer = new Map();
+      this.index.set(c.client, byServer);
+    }
+    let byPort = byServer.get(c.server);
+    if (!byPort) {
+      byPort = new Map();
+      byServer.set(c.server, byPort);
+    }
+    const code = c.serverPort * 256 + (TRANSPORT_CODE[c.transport] ?? 3) * 32 + (PROTOCOL_CODE[proto] ?? 31);
+    let e = byPort.get(code);
+    if (e && (e.transport !== c.transport || e.protocol !== proto)) e = this.findSlow(c);
     if (!e) {
       e = {
         src: c.client, dst: c.server, transport: c.transport, dport: c.serverPort, protocol: proto,
         protocolFrom: c.protocolFrom, bytes: 0, packets: 0, sessions: 0, firstSeen: c.firstSeen, lastSeen: c.lastSeen,
         encrypted: false, phi: false, facts: {}, sources: [this.source],
       };
-      this.edges.set(k, e);
+      this.edges.add(e);
+      if (!byPort.has(code)) byPort.set(code, e);
     }
     e.bytes += c.ipBytes[0] + c.ipBytes[1];
     e.packets += c.packets[0] + c.packets[1];
@@ -71,6 +96,19 @@ export class FlowAggregator {
       else if (lp.protocol === 'unknown') lp.protocol = proto;
     }
     if (c.gaps > 0) this.anomaly('tcp-gap-connection', `${c.client}:${c.clientPort}>${c.server}:${c.serverPort} lost ${c.gapBytes} bytes in ${c.gaps} gap(s)`);
+  }
+
+  /** A protocol name this file has no code for shares code 31: find its edge by comparison. */
+  private findSlow(c: ConnectionRecord): FlowEdge | undefined {
+    const k = edgeKey({ src: c.client, dst: c.server, transport: c.transport, dport: c.serverPort, protocol: c.protocol });
+    for (const e of this.edges) if (edgeKey(e) === k) return e;
+    return undefined;
+  }
+
+  /** Hands the edges over and starts afresh (the monitor does this per window). */
+  clearEdges(): void {
+    this.edges.clear();
+    this.index.clear();
   }
 
   host(address: string): HostFacts {
