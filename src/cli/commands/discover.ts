@@ -148,7 +148,8 @@ function report(out: Output, res: DiscoverResult, extra: { store?: string; inven
   }
   const byProto = new Map<string, number>();
   for (const e of obs.edges) byProto.set(e.protocol, (byProto.get(e.protocol) ?? 0) + 1);
-  out.write(`${obs.edges.length} flow edges, ${obs.hosts.length} hosts (${[...byProto].sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${n}`).join(', ')})`);
+  const mix = [...byProto].sort((a, b) => b[1] - a[1]).map(([p, n]) => `${p} ${n}`).join(', ');
+  out.write(`${obs.edges.length} flow edges, ${obs.hosts.length} hosts${mix ? ` (${mix})` : ''}`);
   const clinical = obs.edges.filter((e) => e.protocol !== 'unknown').sort((a, b) => b.bytes - a.bytes);
   if (clinical.length) {
     out.write('');
