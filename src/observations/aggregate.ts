@@ -35,10 +35,13 @@ export class FlowAggregator {
   /** Protocol records delivered, per log name (analyzers may skip building them when `wantsRecords` is false). */
   readonly recordCounts = new Map<string, number>();
   private readonly source: string;
+  /** One array shared by every edge of this aggregator (merging makes new arrays; nothing pushes into it). */
+  private readonly sources: string[];
   private readonly onRecord?: (rec: ProtocolRecord) => void;
 
   constructor(opts: AggregatorOptions = {}) {
     this.source = opts.source ?? 'pcap';
+    this.sources = [this.source];
     this.onRecord = opts.onRecord;
   }
 
@@ -61,7 +64,7 @@ export class FlowAggregator {
       e = {
         src: c.client, dst: c.server, transport: c.transport, dport: c.serverPort, protocol: proto,
         protocolFrom: c.protocolFrom, bytes: 0, packets: 0, sessions: 0, firstSeen: c.firstSeen, lastSeen: c.lastSeen,
-        encrypted: false, phi: false, facts: {}, sources: [this.source],
+        encrypted: false, phi: false, facts: {}, sources: this.sources,
       };
       this.edges.add(e);
       if (!byPort.has(code)) byPort.set(code, e);

@@ -249,7 +249,10 @@ export function labelEdge(e: FlowEdge, placer?: ModelPlacer): FlowLabel {
   const src = placer ? placer.place(e.src) : none;
   const dst = placer ? placer.place(e.dst) : none;
   const process = processOf(e, src, dst);
-  const handover = `${PROCESS_TITLES[process] ?? process}: ${handoverOf(e, src, dst)}`;
+  // Joined rather than concatenated: a label is kept for every edge, and a
+  // template literal leaves a tree of string pieces (about 200 bytes) where
+  // join makes one flat string.
+  const handover = [PROCESS_TITLES[process] ?? process, handoverOf(e, src, dst)].join(': ');
   const partner = partnerOf(e, placer, src, dst);
   const external = partner !== undefined || isExternal(e.dst, dst) || isExternal(e.src, src);
   const label: FlowLabel = { process, handover, external };
