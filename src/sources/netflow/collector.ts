@@ -193,11 +193,12 @@ function receive(c: ReceiverConfig, port: NonNullable<typeof parentPort>): void 
     if (m.kind === 'ack') queued -= m.bytes;
     else {
       clearInterval(timer);
-      sock.close(() => {
+      // Datagrams the same poll found readable are read first.
+      setImmediate(() => sock.close(() => {
         flush();
         post({ kind: 'closed', dropped: 0 });
         port.close();
-      });
+      }));
     }
   });
   sock.once('error', (err: NodeJS.ErrnoException) => {
