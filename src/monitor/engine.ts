@@ -111,7 +111,7 @@ export class MonitorEngine {
       const w = this.window.take();
       const cp = this.checkpoint?.();
       this.#lastWindowAt = now;
-      const r = await this.#process(w.edges, w.hosts, now, this.#site, undefined, cp);
+      const r = await this.#process(w.edges, w.hosts, now, this.#site, undefined, cp, w.keys);
       this.metrics.windows++;
       this.metrics.lagMs = Date.now() - now;
       return r;
@@ -132,12 +132,13 @@ export class MonitorEngine {
     return next;
   }
 
-  async #process(edges: FlowEdge[], hosts: HostFacts[], now: number, site: string, batch?: BatchMeta, checkpoint?: WindowCheckpoint): Promise<WindowOutcome> {
+  /** `knownKeys[i]`, when given, is edgeKey(edges[i]). */
+  async #process(edges: FlowEdge[], hosts: HostFacts[], now: number, site: string, batch?: BatchMeta, checkpoint?: WindowCheckpoint, knownKeys?: string[]): Promise<WindowOutcome> {
     const novelty = this.#noveltyFor(site);
     if (this.#learning === undefined) this.#learning = await novelty.empty(this.db);
     const learning = this.#learning;
     // Each edge's key once per window: the findings cache, the totals and novelty all look edges up by it.
-    const keys = edges.map((e) => edgeKey(e));
+    const keys = knownKeys ?? edges.map((e) => edgeKey(e));
     const findings = this.#findings(edges, keys, now, site);
     const plans = await listPlans(this.db);
     let fresh = true;

@@ -13,6 +13,8 @@ export interface WindowContents {
   edges: FlowEdge[];
   hosts: HostFacts[];
   records: number;
+  /** edgeKey(edges[i]) when the window had it at hand (the folders keep their edges' keys). */
+  keys?: string[];
 }
 
 export class EdgeWindow {
@@ -59,12 +61,12 @@ export class EdgeWindow {
     this.#records = 0;
     // The folders hand over their own objects and start afresh (no copies per window).
     const parts = [this.#netflow.take(), this.#zeek.take()];
-    const handed = { edges: [...this.#edges.values()], hosts: [...this.#hosts.values()] };
+    const handed = { edges: [...this.#edges.values()], hosts: [...this.#hosts.values()], keys: [...this.#edges.keys()] };
     this.#edges = new Map();
     this.#hosts = new Map();
     const filled = [handed, ...parts].filter((p) => p.edges.length > 0 || p.hosts.length > 0);
     // One source (the usual case: only NetFlow, only Zeek): its edges are distinct already, nothing to merge.
-    if (filled.length <= 1) return { edges: filled[0]?.edges ?? [], hosts: filled[0]?.hosts ?? [], records };
+    if (filled.length <= 1) return { edges: filled[0]?.edges ?? [], hosts: filled[0]?.hosts ?? [], keys: filled[0]?.keys ?? [], records };
     const edges = new Map<string, FlowEdge>();
     const hosts = new Map<string, HostFacts>();
     for (const p of filled) {
@@ -80,6 +82,6 @@ export class EdgeWindow {
         else hosts.set(h.address, h);
       }
     }
-    return { edges: [...edges.values()], hosts: [...hosts.values()], records };
+    return { edges: [...edges.values()], hosts: [...hosts.values()], keys: [...edges.keys()], records };
   }
 }

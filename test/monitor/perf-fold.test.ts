@@ -10,12 +10,12 @@ import { test } from 'node:test';
 import { join } from 'node:path';
 import { EdgeWindow } from '../../src/monitor/window.ts';
 import { FlowFolder, NetflowDecoder, TemplateCache, createConnSample, foldRecord } from '../../src/sources/netflow/index.ts';
-import type { FlowEdge, HostFacts } from '../../src/observations/types.ts';
+import { edgeKey, type FlowEdge, type HostFacts } from '../../src/observations/types.ts';
 import { REPO, corpusFile } from '../helpers/corpus.ts';
 import { exportDatagrams, v5Datagrams } from './harness.ts';
 
 /** Each round's datagrams through one long-lived window, and through a fresh folder. */
-function rounds(rs: Buffer[][]): Array<{ window: { edges: FlowEdge[]; hosts: HostFacts[] }; fresh: { edges: FlowEdge[]; hosts: HostFacts[] } }> {
+function rounds(rs: Buffer[][]): Array<{ window: { edges: FlowEdge[]; hosts: HostFacts[]; keys?: string[] }; fresh: { edges: FlowEdge[]; hosts: HostFacts[] } }> {
   const w = new EdgeWindow();
   const sample = createConnSample();
   let folder = new FlowFolder('netflow');
@@ -30,7 +30,7 @@ function rounds(rs: Buffer[][]): Array<{ window: { edges: FlowEdge[]; hosts: Hos
     folder = new FlowFolder('netflow');
     for (const d of datagrams) dec.decode(d, '192.0.2.1', 1_800_000_000_000);
     const t = w.take();
-    out.push({ window: { edges: t.edges, hosts: t.hosts }, fresh: folder.result() });
+    out.push({ window: { edges: t.edges, hosts: t.hosts, keys: t.keys }, fresh: folder.result() });
   }
   return out;
 }
@@ -40,6 +40,7 @@ function same(rs: ReturnType<typeof rounds>): void {
     assert.ok(r.fresh.edges.length > 0 || i > 0, 'the round has edges');
     assert.deepEqual(r.window.edges, r.fresh.edges, `round ${i + 1}: edges`);
     assert.deepEqual(r.window.hosts, r.fresh.hosts, `round ${i + 1}: hosts`);
+    assert.deepEqual(r.window.keys, r.fresh.edges.map((e) => edgeKey(e)), `round ${i + 1}: the keys handed with the edges are theirs`);
   });
 }
 

@@ -251,7 +251,7 @@ export class FlowFolder {
    * copies, and starts a new round: counts start from zero, hosts and edges
    * not seen in the round just ended are forgotten.
    */
-  take(): { edges: FlowEdge[]; hosts: HostFacts[] } {
+  take(): { edges: FlowEdge[]; hosts: HostFacts[]; keys: string[] } {
     const r = this.#finish(false);
     const round = this.#round;
     if (this.#nextId >= MAX_HOST_ID) {
@@ -271,8 +271,10 @@ export class FlowFolder {
     return r;
   }
 
-  #finish(copy: boolean): { edges: FlowEdge[]; hosts: HostFacts[] } {
+  /** `keys[i]` is edgeKey(edges[i]): the folder made it once for the edge's lifetime, callers need not build it again. */
+  #finish(copy: boolean): { edges: FlowEdge[]; hosts: HostFacts[]; keys: string[] } {
     const edges: FlowEdge[] = [];
+    const keys: string[] = [];
     const hosts: HostFacts[] = [];
     for (const st of this.#hostList) {
       const h = st.facts;
@@ -292,6 +294,7 @@ export class FlowFolder {
       const sessions = Math.max(1, e.sessions);
       const firstSeen = e.firstSeen === e.firstSeen ? e.firstSeen : 0;
       const lastSeen = e.lastSeen === e.lastSeen ? e.lastSeen : 0;
+      keys.push(st.key);
       if (copy) edges.push({ ...e, facts: {}, sources: [...e.sources], sessions, firstSeen, lastSeen });
       else {
         e.sessions = sessions;
@@ -307,6 +310,6 @@ export class FlowFolder {
     for (const st of this.#hostList) st.out = undefined;
     hosts.sort((a, b) => (a.address < b.address ? -1 : 1));
     for (const h of hosts) h.listeningPorts.sort((a, b) => a.port - b.port);
-    return { edges, hosts };
+    return { edges, hosts, keys };
   }
 }
