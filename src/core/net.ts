@@ -103,19 +103,17 @@ export function formatIPv4(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** [network, mask] as unsigned 32-bit numbers. */
-const PRIVATE_V4: Array<[number, number]> = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10']
-  .map((n) => {
-    const c = parseCidr(n)!;
-    return [Number(c.base), c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0];
-  });
+const PRIVATE_V4_CIDRS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '127.0.0.0/8', '169.254.0.0/16', '100.64.0.0/10'].map((n) => parseCidr(n)!);
+/** Networks and masks as unsigned 32-bit numbers, side by side. */
+const PRIVATE_V4_NET = PRIVATE_V4_CIDRS.map((c) => Number(c.base));
+const PRIVATE_V4_MASK = PRIVATE_V4_CIDRS.map((c) => (c.prefix === 0 ? 0 : (0xffffffff << (32 - c.prefix)) >>> 0));
 const PRIVATE_V6 = ['fc00::/7', 'fe80::/10', '::1/128'].map((n) => parseCidr(n)!);
 
 /** RFC 1918, loopback, link-local, CGNAT, ULA: addresses that are not on the internet. Called per flow edge. */
 export function isPrivateAddress(s: string): boolean {
   const v4 = parseIPv4(s);
   if (v4 !== undefined) {
-    for (const [net, mask] of PRIVATE_V4) if (((v4 & mask) >>> 0) === net) return true;
+    for (let i = 0; i < PRIVATE_V4_NET.length; i++) if (((v4 & PRIVATE_V4_MASK[i]) >>> 0) === PRIVATE_V4_NET[i]) return true;
     return false;
   }
   const v6 = parseIPv6(s);

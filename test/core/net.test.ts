@@ -29,6 +29,15 @@ describe('addresses and CIDRs', () => {
     assert.equal(parseCidr('10.0.0.0/8/1'), undefined);
   });
 
+  it('parses dotted quads and nothing else', () => {
+    assert.equal(parseIPv4('10.77.0.30'), 10 * 2 ** 24 + 77 * 2 ** 16 + 30);
+    assert.equal(parseIPv4('255.255.255.255'), 2 ** 32 - 1);
+    assert.equal(parseIPv4('0.0.0.0'), 0);
+    for (const bad of ['1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '.1.2.3', '1.2.3.', '1.2.3.4 ', '1.2.3.a', '1234.1.1.1', '', '::1']) {
+      assert.equal(parseIPv4(bad), undefined, bad);
+    }
+  });
+
   it('tells private from internet addresses', () => {
     const cases: Record<string, boolean> = {
       '10.1.2.3': true, '172.16.10.30': true, '172.32.0.1': false, '192.168.1.1': true, '127.0.0.1': true,
