@@ -20,7 +20,9 @@ export interface WindowContents {
 export class EdgeWindow {
   readonly #netflow = new FlowFolder('netflow');
   readonly #zeek = new FlowFolder('zeek');
-  readonly #sample = createConnSample();
+  // One sample per source: a NetFlow sample carries IPv4 numbers a Zeek one must not inherit.
+  readonly #flowSample = createConnSample();
+  readonly #connSample = createConnSample();
   #edges = new Map<string, FlowEdge>();
   #hosts = new Map<string, HostFacts>();
   #records = 0;
@@ -28,12 +30,12 @@ export class EdgeWindow {
   /** One decoded NetFlow/IPFIX record (the decoder's reused object). */
   record(r: FlowRecord): void {
     this.#records++;
-    if (r.family !== 0) foldRecord(this.#netflow, this.#sample, r);
+    if (r.family !== 0) foldRecord(this.#netflow, this.#flowSample, r);
   }
 
   conn(c: ZeekConn): void {
     this.#records++;
-    foldConn(this.#zeek, this.#sample, c);
+    foldConn(this.#zeek, this.#connSample, c);
   }
 
   /** Edges and hosts from elsewhere; the window adopts them (callers must not reuse them). */

@@ -9,28 +9,38 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { join } from 'node:path';
 import { EdgeWindow } from '../../src/monitor/window.ts';
-import { FlowFolder, NetflowDecoder, TemplateCache, createConnSample, foldRecord } from '../../src/sources/netflow/index.ts';
+import { FlowFolder, NetflowDecoder, TemplateCache, createConnSample, dstAddress, foldRecord, srcAddress } from '../../src/sources/netflow/index.ts';
 import { edgeKey, type FlowEdge, type HostFacts } from '../../src/observations/types.ts';
 import { REPO, corpusFile } from '../helpers/corpus.ts';
 import { exportDatagrams, v5Datagrams } from './harness.ts';
 
-/** Each round's datagrams through one long-lived window, and through a fresh folder. */
-function rounds(rs: Buffer[][]): Array<{ window: { edges: FlowEdge[]; hosts: HostFacts[]; keys?: string[] }; fresh: { edges: FlowEdge[]; hosts: HostFacts[] } }> {
+type Folded = { edges: FlowEdge[]; hosts: HostFacts[] };
+
+/**
+ * Each round's datagrams through one long-lived window, through a fresh
+ * folder, and through a fresh folder given the addresses as text (IPv4 hosts
+ * are otherwise found by number).
+ */
+function rounds(rs: Buffer[][]): Array<{ window: Folded & { keys?: string[] }; fresh: Folded; text: Folded }> {
   const w = new EdgeWindow();
   const sample = createConnSample();
   let folder = new FlowFolder('netflow');
+  let byText = new FlowFolder('netflow');
   const dec = new NetflowDecoder({
     onRecord(r) {
       w.record(r);
-      if (r.family !== 0) foldRecord(folder, sample, r);
+      if (r.family === 0) return;
+      foldRecord(folder, sample, r);
+      byText.add({ ...sample, v4: false, src: srcAddress(r), dst: dstAddress(r) });
     },
   }, { cache: new TemplateCache() });
   const out = [];
   for (const datagrams of rs) {
     folder = new FlowFolder('netflow');
+    byText = new FlowFolder('netflow');
     for (const d of datagrams) dec.decode(d, '192.0.2.1', 1_800_000_000_000);
     const t = w.take();
-    out.push({ window: { edges: t.edges, hosts: t.hosts, keys: t.keys }, fresh: folder.result() });
+    out.push({ window: { edges: t.edges, hosts: t.hosts, keys: t.keys }, fresh: folder.result(), text: byText.result() });
   }
   return out;
 }
@@ -39,6 +49,7 @@ function same(rs: ReturnType<typeof rounds>): void {
   rs.forEach((r, i) => {
     assert.ok(r.fresh.edges.length > 0 || i > 0, 'the round has edges');
     assert.deepEqual(r.window.edges, r.fresh.edges, `round ${i + 1}: edges`);
+    assert.deepEqual(r.text, r.fresh, `round ${i + 1}: addresses as text or as numbers fold alike`);
     assert.deepEqual(r.window.hosts, r.fresh.hosts, `round ${i + 1}: hosts`);
     assert.deepEqual(r.window.keys, r.fresh.edges.map((e) => edgeKey(e)), `round ${i + 1}: the keys handed with the edges are theirs`);
   });

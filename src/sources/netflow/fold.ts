@@ -5,6 +5,7 @@
  * well-known ports when no content decided it.
  */
 import { edgeKey, type AppProtocol, type FlowEdge, type HostFacts, type L4 } from '../../observations/types.ts';
+import { formatV4 } from './record.ts';
 
 /**
  * Ports registered or conventional for the protocols Wardline knows: DICOM 104/11112 and dicom-tls 2762
@@ -36,10 +37,15 @@ const SESSION_GAP_MS = 120_000;
 
 /** One connection summary; callers may reuse the object between `add` calls. */
 export interface ConnSample {
+  /** Addresses as text; '' when `v4` gives them as numbers instead. */
   src: string;
   srcPort: number;
   dst: string;
   dstPort: number;
+  /** IPv4 addresses as unsigned 32-bit numbers in srcV4/dstV4 (NetFlow records): hosts are found by number, named once by the folder. */
+  v4: boolean;
+  srcV4: number;
+  dstV4: number;
   transport: L4;
   bytes: number;
   packets: number;
@@ -60,7 +66,7 @@ export interface ConnSample {
 
 export function createConnSample(): ConnSample {
   return {
-    src: '', srcPort: 0, dst: '', dstPort: 0, transport: 'tcp', bytes: 0, packets: 0,
+    src: '', srcPort: 0, dst: '', dstPort: 0, v4: false, srcV4: 0, dstV4: 0, transport: 'tcp', bytes: 0, packets: 0,
     first: NaN, last: NaN, contentProtocol: undefined, initiatorKnown: false, answered: false, tcpFlags: -1, oneSession: false,
   };
 }
@@ -85,6 +91,8 @@ interface EdgeState {
 
 interface HostState {
   address: string;
+  /** Key in the folder's by-number map (address | 0) when the host was found by number. */
+  v4: number | undefined;
   /** The host of the current round. */
   facts: HostFacts;
   round: number;
@@ -132,6 +140,8 @@ export class FlowFolder {
   #edges: EdgeState[] = [];
   #hostList: HostState[] = [];
   #hosts = new Map<string, HostState>();
+  /** The same hosts by IPv4 number (address | 0), for samples that give numbers. */
+  #hostsV4 = new Map<number, HostState>();
   #round = 0;
   #nextId = 0;
   readonly #source: string;
@@ -143,19 +153,10 @@ export class FlowFolder {
 
   add(s: ConnSample): void {
     this.samples++;
-    let client = s.src;
-    let clientPort = s.srcPort;
-    let server = s.dst;
-    let port = s.dstPort;
     const ported = s.transport === 'tcp' || s.transport === 'udp';
-    let reply = false;
-    if (ported && !s.initiatorKnown && this.#serviceIsSource(s)) {
-      client = s.dst;
-      clientPort = s.dstPort;
-      server = s.src;
-      port = s.srcPort;
-      reply = true;
-    }
+    const reply = ported && !s.initiatorKnown && this.#serviceIsSource(s);
+    let clientPort = reply ? s.dstPort : s.srcPort;
+    let port = reply ? s.srcPort : s.dstPort;
     if (!ported) {
       clientPort = 0;
       port = 0;
@@ -163,14 +164,16 @@ export class FlowFolder {
     const guessed = ported ? protocolForPort(s.transport, port) : undefined;
     const protocol: AppProtocol = s.contentProtocol ?? guessed ?? 'unknown';
     const last = s.last === s.last ? s.last : s.first;
-    const c = this.#touch(client, s.first, last);
-    const sv = this.#touch(server, s.first, last);
+    const c = s.v4 ? this.#hostV4(reply ? s.dstV4 : s.srcV4) : this.#host(reply ? s.dst : s.src);
+    const sv = s.v4 ? this.#hostV4(reply ? s.srcV4 : s.dstV4) : this.#host(reply ? s.src : s.dst);
+    this.#seen(c, s.first, last);
+    this.#seen(sv, s.first, last);
     const k = serviceKey(sv.id, s.transport, port, protocol);
     let st = (c.edges ??= new Map()).get(k);
     if (!st || st.round !== this.#round) {
       // First sample of this edge in the round: it decides how the protocol was found, as it would in a fresh folder.
       const edge: FlowEdge = {
-        src: client, dst: server, transport: s.transport, dport: port, protocol, protocolFrom: s.contentProtocol ? 'content' : guessed ? 'port' : 'none',
+        src: c.address, dst: sv.address, transport: s.transport, dport: port, protocol, protocolFrom: s.contentProtocol ? 'content' : guessed ? 'port' : 'none',
         bytes: 0, packets: 0, sessions: 0, firstSeen: NaN, lastSeen: NaN,
         encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
       };
@@ -220,10 +223,10 @@ export class FlowFolder {
     return s.srcPort < s.dstPort;
   }
 
-  #touch(address: string, first: number, last: number): HostState {
+  #host(address: string): HostState {
     let st = this.#hosts.get(address);
     if (!st) {
-      st = { address, facts: newHostFacts(address), round: this.#round, id: this.#nextId++, edges: undefined, out: undefined };
+      st = { address, v4: undefined, facts: newHostFacts(address), round: this.#round, id: this.#nextId++, edges: undefined, out: undefined };
       this.#hosts.set(address, st);
       this.#hostList.push(st);
     } else if (st.round !== this.#round) {
@@ -231,10 +234,25 @@ export class FlowFolder {
       st.round = this.#round;
       this.#hostList.push(st);
     }
+    return st;
+  }
+
+  #hostV4(n: number): HostState {
+    const st = this.#hostsV4.get(n | 0);
+    if (st && st.round === this.#round) return st;
+    const h = st ?? this.#host(formatV4(n));
+    if (st) this.#host(st.address);
+    else {
+      h.v4 = n | 0;
+      this.#hostsV4.set(n | 0, h);
+    }
+    return h;
+  }
+
+  #seen(st: HostState, first: number, last: number): void {
     const h = st.facts;
     if (first === first && !(h.firstSeen <= first)) h.firstSeen = first;
     if (last === last && !(h.lastSeen >= last)) h.lastSeen = last;
-    return st;
   }
 
   get edgeCount(): number {
@@ -256,11 +274,15 @@ export class FlowFolder {
     const round = this.#round;
     if (this.#nextId >= MAX_HOST_ID) {
       this.#hosts = new Map();
+      this.#hostsV4 = new Map();
       this.#nextId = 0;
     } else {
       // Deleting while iterating a Map is safe; an edge not seen in the round has a client not seen in it or is in that client's map.
       for (const [a, h] of this.#hosts) {
-        if (h.round !== round) this.#hosts.delete(a);
+        if (h.round !== round) {
+          this.#hosts.delete(a);
+          if (h.v4 !== undefined) this.#hostsV4.delete(h.v4);
+        }
         else if (h.edges) for (const [k, st] of h.edges) if (st.round !== round) h.edges.delete(k);
       }
     }

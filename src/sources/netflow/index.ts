@@ -14,7 +14,7 @@ import { AnomalyLog } from './anomalies.ts';
 import { NetflowDecoder } from './decoder.ts';
 import { FlowFolder, createConnSample, transportOf } from './fold.ts';
 import { PcapUdpWalker, isPcap } from './pcap-walk.ts';
-import { dstAddress, formatV4, srcAddress, type FlowRecord } from './record.ts';
+import { dstAddress, srcAddress, type FlowRecord } from './record.ts';
 import { looksLikeExport } from './sniff.ts';
 import { TemplateCache } from './template.ts';
 
@@ -185,23 +185,14 @@ function decodeRaw(decoder: NetflowDecoder, b: Uint8Array, exporter: string): vo
   decoder.decode(b, exporter);
 }
 
-/** IPv4 text per address, so hosts seen again cost no string building; bounded, cleared when full. */
-const V4_TEXT = new Map<number, string>();
-
-function v4Text(n: number): string {
-  let t = V4_TEXT.get(n);
-  if (t === undefined) {
-    if (V4_TEXT.size >= 65536) V4_TEXT.clear();
-    t = formatV4(n);
-    V4_TEXT.set(n, t);
-  }
-  return t;
-}
-
 /** One flow record into the folder; bidirectional records name their initiator, unidirectional ones are folded by port. */
 export function foldRecord(folder: FlowFolder, s: ReturnType<typeof createConnSample>, r: FlowRecord): void {
-  s.src = r.family === 4 ? v4Text(r.srcV4) : srcAddress(r);
-  s.dst = r.family === 4 ? v4Text(r.dstV4) : dstAddress(r);
+  // IPv4 hosts go by number; the folder names each once.
+  s.v4 = r.family === 4;
+  s.srcV4 = r.srcV4;
+  s.dstV4 = r.dstV4;
+  s.src = s.v4 ? '' : srcAddress(r);
+  s.dst = s.v4 ? '' : dstAddress(r);
   s.srcPort = r.srcPort;
   s.dstPort = r.dstPort;
   s.transport = transportOf(r.protocol);
