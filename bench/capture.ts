@@ -11,6 +11,8 @@
  * and `tshark -r F -Y dicom -T fields -e ip.src -e dicom.assoc.item.type`,
  * under /usr/bin/time -v, BENCH_RUNS times (default 3); medians of MB/s,
  * packets/s and peak RSS, and our throughput as a multiple of tshark's.
+ * Then peak RSS with each file given 1, 2 and 4 times in one run (up to
+ * ~1 GB read; BENCH_SCALE=0 skips it).
  *   node bench/capture.ts [mix|bulk ...]
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -293,11 +295,29 @@ async function main(): Promise<void> {
       ratios.push(`${name}: ${label} ${(ours.mbPerS / theirs.mbPerS).toFixed(1)}x tshark's throughput (${(theirs.cpuS / ours.cpuS).toFixed(1)}x in CPU time), peak RSS ${ours.rssMb.toFixed(0)} MB vs ${theirs.rssMb.toFixed(0)} MB`);
     }
   }
+  // Memory against input size: the same capture given 1, 2 and 4 times in
+  // one run (up to ~1 GB). Its flows repeat, so what is kept (flow edges,
+  // hosts) stays the same and peak RSS must not grow with the bytes read.
+  // Memory does grow with distinct flows: the mix file's 39,078 edges take
+  // about 37 MB of heap once decoded.
+  const scale: string[] = [];
+  if (process.env.BENCH_SCALE !== '0') {
+    for (const name of names) {
+      const file = await ensure(name);
+      for (const copies of [1, 2, 4]) {
+        const t = timed(join(REPO, 'bin', 'wardline.js'), ['discover', ...Array<string>(copies).fill(file), '--no-store', '--quiet']);
+        const gb = (statSync(file).size * copies) / 1e9;
+        scale.push(`${name} x${copies}: ${gb.toFixed(2)} GB read in ${t.wall.toFixed(2)} s, peak RSS ${t.rssMb.toFixed(0)} MB`);
+        log(scale[scale.length - 1]);
+      }
+    }
+  }
   console.log(`capture pipeline vs tshark (median of ${RUNS} runs, page cache warm, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')})`);
   console.log(['file', 'tool', 'MB', 'packets', 'MB/s', 'kpkt/s', 'CPU s', 'peak RSS MB'].join('\t'));
   for (const r of rows) console.log([r.file, r.tool, r.mb.toFixed(1), r.packets, r.mbPerS.toFixed(1), r.kpktPerS.toFixed(0), r.cpuS.toFixed(2), r.rssMb.toFixed(0)].join('\t'));
   for (const r of ratios) console.log(r);
-  writeFileSync(join(OUT, 'capture-results.json'), JSON.stringify({ runs: RUNS, loadavg: loadavg(), rows, ratios }, null, 2));
+  if (scale.length) console.log(`peak memory against input size (same flows repeated):\n${scale.join('\n')}`);
+  writeFileSync(join(OUT, 'capture-results.json'), JSON.stringify({ runs: RUNS, loadavg: loadavg(), rows, ratios, scale }, null, 2));
 }
 
 await main();
