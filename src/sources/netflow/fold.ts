@@ -224,29 +224,29 @@ export class FlowFolder {
   }
 
   #host(address: string): HostState {
-    let st = this.#hosts.get(address);
-    if (!st) {
-      st = { address, v4: undefined, facts: newHostFacts(address), round: this.#round, id: this.#nextId++, edges: undefined, out: undefined };
-      this.#hosts.set(address, st);
-      this.#hostList.push(st);
-    } else if (st.round !== this.#round) {
-      st.facts = newHostFacts(address);
-      st.round = this.#round;
-      this.#hostList.push(st);
-    }
-    return st;
+    const st = this.#hosts.get(address);
+    if (st) return st.round === this.#round ? st : this.#renew(st);
+    const h: HostState = { address, v4: undefined, facts: newHostFacts(address), round: this.#round, id: this.#nextId++, edges: undefined, out: undefined };
+    this.#hosts.set(address, h);
+    this.#hostList.push(h);
+    return h;
   }
 
   #hostV4(n: number): HostState {
     const st = this.#hostsV4.get(n | 0);
-    if (st && st.round === this.#round) return st;
-    const h = st ?? this.#host(formatV4(n));
-    if (st) this.#host(st.address);
-    else {
-      h.v4 = n | 0;
-      this.#hostsV4.set(n | 0, h);
-    }
+    if (st) return st.round === this.#round ? st : this.#renew(st);
+    const h = this.#host(formatV4(n));
+    h.v4 = n | 0;
+    this.#hostsV4.set(n | 0, h);
     return h;
+  }
+
+  /** A host of an earlier round seen again: counted afresh. */
+  #renew(st: HostState): HostState {
+    st.facts = newHostFacts(st.address);
+    st.round = this.#round;
+    this.#hostList.push(st);
+    return st;
   }
 
   #seen(st: HostState, first: number, last: number): void {
