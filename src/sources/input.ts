@@ -75,7 +75,9 @@ export async function inputReaders(): Promise<InputReader[]> {
   if (readersCache) return readersCache;
   const out: InputReader[] = [];
   for (const m of READER_MODULES) {
-    const file = [join(HERE, `${m}.ts`), join(HERE, m, 'index.ts')].find((f) => existsSync(f));
+    // A reader's input-reader.ts holds its sniffers and loads the rest on
+    // demand: every input is sniffed, few are of that format.
+    const file = [join(HERE, m, 'input-reader.ts'), join(HERE, `${m}.ts`), join(HERE, m, 'index.ts')].find((f) => existsSync(f));
     if (!file) continue;
     const mod = (await import(pathToFileURL(file).href)) as { inputReader?: InputReader; sniffExportPcap?: (head: Uint8Array) => boolean };
     const r = mod.inputReader;

@@ -14,15 +14,15 @@ import { AnomalyLog } from './anomalies.ts';
 import { NetflowDecoder } from './decoder.ts';
 import { FlowFolder, createConnSample, transportOf } from './fold.ts';
 import { PcapUdpWalker, isPcap } from './pcap-walk.ts';
-import { dstAddress, srcAddress, type FlowRecord } from './record.ts';
 import { looksLikeExport } from './sniff.ts';
+import { dstAddress, srcAddress, type FlowRecord } from './record.ts';
 import { TemplateCache } from './template.ts';
 
 export { NetflowDecoder, type DecoderHooks, type DecoderStats } from './decoder.ts';
 export { TemplateCache, type TemplateEvent } from './template.ts';
 export { FlowFolder, createConnSample, protocolForPort, transportOf, type ConnSample } from './fold.ts';
 export { createFlowRecord, srcAddress, dstAddress, type FlowRecord } from './record.ts';
-export { looksLikeExport } from './sniff.ts';
+export { looksLikeExport, sniff, sniffExportPcap } from './sniff.ts';
 export { PcapUdpWalker, isPcap } from './pcap-walk.ts';
 export { NetflowCollector, type CollectorOptions } from './collector.ts';
 
@@ -41,28 +41,6 @@ export interface NetflowReadOptions {
 
 export interface NetflowReadResult extends Observations {
   records?: FlowRecord[];
-}
-
-/**
- * True for the first bytes of a raw NetFlow/IPFIX export payload file.
- * Pcaps of export traffic are recognised by `sniffExportPcap`.
- */
-export function sniff(firstBytes: Uint8Array): boolean {
-  return looksLikeExport(firstBytes, true);
-}
-
-/** True when the first UDP datagram within `firstBytes` of a pcap/pcapng is NetFlow/IPFIX export. */
-export function sniffExportPcap(firstBytes: Uint8Array): boolean {
-  if (!isPcap(firstBytes)) return false;
-  let found = false;
-  let seen = false;
-  const w = new PcapUdpWalker((d) => {
-    if (seen) return;
-    seen = true;
-    found = looksLikeExport(d.payload);
-  });
-  w.push(firstBytes);
-  return found;
 }
 
 const MAX_RAW_BYTES = 64 * 1024 * 1024;
@@ -214,13 +192,9 @@ export function foldRecord(folder: FlowFolder, s: ReturnType<typeof createConnSa
  */
 const runCache = new TemplateCache();
 
-/** The `discover` input plug-in (src/sources/input.ts): raw export payload files. */
-export const inputReader: InputReader = {
-  format: 'netflow',
-  sniff,
-  async read(input, opts) {
-    const r = await readNetflow(input.chunks, { name: input.name, cache: runCache, progress: (n) => opts.progress?.(n, input.size) });
-    r.inputs[0].warnings.push(...input.warnings);
-    return r;
-  },
+/** What the `discover` plug-in (input-reader.ts) does with a raw export payload file, once sniffed. */
+export const readInput: InputReader['read'] = async (input, opts) => {
+  const r = await readNetflow(input.chunks, { name: input.name, cache: runCache, progress: (n) => opts.progress?.(n, input.size) });
+  r.inputs[0].warnings.push(...input.warnings);
+  return r;
 };

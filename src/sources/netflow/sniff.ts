@@ -1,4 +1,6 @@
 /** Recognising NetFlow v5 / v9 / IPFIX export datagrams by their headers alone. */
+import { PcapUdpWalker, isPcap } from './pcap-walk.ts';
+
 
 function u16(b: Uint8Array, o: number): number {
   return (b[o] << 8) | b[o + 1];
@@ -57,4 +59,26 @@ export function looksLikeExport(b: Uint8Array, partial = false): boolean {
     return setsChain(b, 16, len, false);
   }
   return false;
+}
+
+/**
+ * True for the first bytes of a raw NetFlow/IPFIX export payload file.
+ * Pcaps of export traffic are recognised by `sniffExportPcap`.
+ */
+export function sniff(firstBytes: Uint8Array): boolean {
+  return looksLikeExport(firstBytes, true);
+}
+
+/** True when the first UDP datagram within `firstBytes` of a pcap/pcapng is NetFlow/IPFIX export. */
+export function sniffExportPcap(firstBytes: Uint8Array): boolean {
+  if (!isPcap(firstBytes)) return false;
+  let found = false;
+  let seen = false;
+  const w = new PcapUdpWalker((d) => {
+    if (seen) return;
+    seen = true;
+    found = looksLikeExport(d.payload);
+  });
+  w.push(firstBytes);
+  return found;
 }

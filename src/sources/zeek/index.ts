@@ -14,6 +14,7 @@ import { LineSplitter } from './lines.ts';
 
 export { ZeekConnParser, type ZeekConn } from './conn-log.ts';
 export { LineSplitter } from './lines.ts';
+export { sniff } from './sniff.ts';
 
 export interface ZeekReadOptions {
   /** Name for locations and `inputs[].path` when reading a stream. */
@@ -40,17 +41,6 @@ export function protocolForService(service: string | undefined): AppProtocol | u
     if (p) return p;
   }
   return undefined;
-}
-
-/** True for the first bytes of a Zeek conn.log, TSV or JSON. */
-export function sniff(firstBytes: Uint8Array): boolean {
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(firstBytes.subarray(0, 4096));
-  const lines = text.split('\n').slice(0, 12).map((l) => l.trimStart());
-  if (lines.some((l) => l.startsWith('#separator'))) {
-    return lines.some((l) => /^#path\s+conn\b/.test(l) || (l.startsWith('#fields') && l.includes('id.orig_h') && l.includes('proto')));
-  }
-  const first = lines.find((l) => l.trim().length > 0)?.trim() ?? '';
-  return first.startsWith('{') && first.includes('"id.orig_h"') && first.includes('"id.resp_h"') && (first.includes('"proto"') || first.includes('"conn_state"'));
 }
 
 /** One connection into the folder. */
@@ -106,13 +96,9 @@ export async function readZeek(input: ChunkInput, opts: ZeekReadOptions = {}): P
   return result;
 }
 
-/** The `discover` input plug-in (src/sources/input.ts). */
-export const inputReader: InputReader = {
-  format: 'zeek',
-  sniff,
-  async read(input, opts) {
-    const r = await readZeek(input.chunks, { name: input.name, progress: (n) => opts.progress?.(n, input.size) });
-    r.inputs[0].warnings.push(...input.warnings);
-    return r;
-  },
+/** What the `discover` plug-in (input-reader.ts) does with a conn.log, once sniffed. */
+export const readInput: InputReader['read'] = async (input, opts) => {
+  const r = await readZeek(input.chunks, { name: input.name, progress: (n) => opts.progress?.(n, input.size) });
+  r.inputs[0].warnings.push(...input.warnings);
+  return r;
 };
