@@ -101,24 +101,34 @@ test('kill -9 mid-stream, restart, same stream again: committed events kept, non
   assert.equal(datagrams.length, 9);
   const tx = await udpSender();
   const args = ['--model', MODEL, '--netflow', '0', '--window', '300ms', '--db', db, '--no-learn', '--jsonl', jsonl];
+  let before: Array<{ idempotency_key: string; kind: string }>;
+  // A failed assertion must not leave a monitor (or the socket) behind: the test file would never end.
   const m1 = startMonitor(args);
-  const { netflow: p1 } = await started(m1);
-  for (const d of datagrams) await send(tx, d, p1!);
-  // Wait for the window that commits the alerts, then kill without any chance to clean up.
-  for (let i = 0; i < 100 && !m1.stderr().includes('"events committed"'); i++) await sleep(50);
-  assert.match(m1.stderr(), /"events committed"/);
-  m1.proc.kill('SIGKILL');
-  await m1.exited;
-  const before = query<{ idempotency_key: string; kind: string }>(db, 'SELECT idempotency_key, kind FROM events');
-  assert.ok(before.length >= 10, `events committed before the kill: ${before.length}`);
+  try {
+    const { netflow: p1 } = await started(m1);
+    for (const d of datagrams) await send(tx, d, p1!);
+    // Wait for the window that commits the alerts, then kill without any chance to clean up.
+    for (let i = 0; i < 100 && !m1.stderr().includes('"events committed"'); i++) await sleep(50);
+    assert.match(m1.stderr(), /"events committed"/);
+    m1.proc.kill('SIGKILL');
+    await m1.exited;
+    before = query<{ idempotency_key: string; kind: string }>(db, 'SELECT idempotency_key, kind FROM events');
+    assert.ok(before.length >= 10, `events committed before the kill: ${before.length}`);
 
-  const m2 = startMonitor(args);
-  const { netflow: p2 } = await started(m2);
-  for (const d of datagrams) await send(tx, d, p2!);
-  await sleep(1500);
-  m2.proc.kill('SIGTERM');
-  assert.equal(await m2.exited, 0, m2.stderr().slice(-2000));
-  tx.close();
+    const m2 = startMonitor(args);
+    try {
+      const { netflow: p2 } = await started(m2);
+      for (const d of datagrams) await send(tx, d, p2!);
+      await sleep(1500);
+      m2.proc.kill('SIGTERM');
+      assert.equal(await m2.exited, 0, m2.stderr().slice(-2000));
+    } finally {
+      if (m2.proc.exitCode === null && m2.proc.signalCode === null) m2.proc.kill('SIGKILL');
+    }
+  } finally {
+    if (m1.proc.exitCode === null && m1.proc.signalCode === null) m1.proc.kill('SIGKILL');
+    tx.close();
+  }
 
   const afterRows = query<{ idempotency_key: string; kind: string; payload_json: string }>(db, 'SELECT idempotency_key, kind, payload_json FROM events');
   const keys = new Set(afterRows.map((r) => r.idempotency_key));
