@@ -156,7 +156,11 @@ function receive(c: ReceiverConfig, port: NonNullable<typeof parentPort>): void 
   let at = 0;
   let queued = 0;
   let dropped = 0;
+  // Armed by the first datagram of a batch: an idle receiver does not wake up.
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
     if (ends.length === 0 && dropped === 0) return;
     // A full buffer is handed over as it is; a slow trickle is copied out so the buffer can be reused.
     const full = off >= BATCH_BYTES / 4;
@@ -174,10 +178,14 @@ function receive(c: ReceiverConfig, port: NonNullable<typeof parentPort>): void 
   sock.on('message', (msg, rinfo) => {
     if (queued + off + msg.length > c.maxQueuedBytes) {
       dropped++;
+      timer ??= setTimeout(flush, BATCH_MS);
       return;
     }
     if (off + msg.length > data.length || exporters.length >= 65535) flush();
-    if (ends.length === 0) at = Date.now();
+    if (ends.length === 0) {
+      at = Date.now();
+      timer ??= setTimeout(flush, BATCH_MS);
+    }
     data.set(msg, off);
     off += msg.length;
     ends.push(off);
@@ -188,11 +196,9 @@ function receive(c: ReceiverConfig, port: NonNullable<typeof parentPort>): void 
     }
     from.push(n);
   });
-  const timer = setInterval(flush, BATCH_MS);
   port.on('message', (m: ToReceiver) => {
     if (m.kind === 'ack') queued -= m.bytes;
     else {
-      clearInterval(timer);
       // Datagrams the same poll found readable are read first.
       setImmediate(() => sock.close(() => {
         flush();
@@ -203,7 +209,7 @@ function receive(c: ReceiverConfig, port: NonNullable<typeof parentPort>): void 
   });
   sock.once('error', (err: NodeJS.ErrnoException) => {
     post({ kind: 'error', message: err.message, code: err.code });
-    clearInterval(timer);
+    if (timer) clearTimeout(timer);
     port.close();
   });
   sock.bind(c.port, c.host, () => {
