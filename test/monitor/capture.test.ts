@@ -16,7 +16,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { findCaptureTool } from '../../src/monitor/capture-tool.ts';
 import { REPO } from '../helpers/corpus.ts';
 import { wardline } from '../helpers/cli.ts';
-import { createNet } from '../helpers/netns.ts';
+import { createNet, type Proc } from '../helpers/netns.ts';
 import { startMllpAck, startStorescp } from '../helpers/peers.ts';
 import { sleep } from './harness.ts';
 
@@ -26,6 +26,14 @@ chmodSync(TMP, 0o777);
 after(() => rmSync(TMP, { recursive: true, force: true }));
 const MODEL = join(REPO, 'examples', 'hospital');
 const MAIN = join(REPO, 'src', 'cli', 'main.ts');
+
+/** Waits for "monitor started" from a monitor in a namespace; fails at once if it exits first. */
+async function startedIn(mon: Proc): Promise<void> {
+  let gone = false;
+  void mon.exited.then(() => { gone = true; });
+  for (let i = 0; i < 300 && !gone && !mon.output().includes('"monitor started"'); i++) await sleep(100);
+  assert.match(mon.output(), /"monitor started"/, mon.output().slice(-2000));
+}
 
 function query<T>(db: string, sql: string): T[] {
   const d = new DatabaseSync(db, { readOnly: true });
@@ -52,8 +60,7 @@ test('--interface eth0 in a namespace: DICOM echo and HL7 across the veth pair a
     const mon = ct.spawn(process.execPath, [MAIN, 'monitor', '--model', MODEL, '--interface', 'eth0', '--bpf', 'tcp port 104 or tcp port 2575',
       '--window', '300ms', '--db', db, '--no-learn', '--json'], { cwd: REPO });
     try {
-      for (let i = 0; i < 300 && !mon.output().includes('"monitor started"'); i++) await sleep(100);
-      assert.match(mon.output(), /"monitor started"/, mon.output().slice(-2000));
+      await startedIn(mon);
       assert.match(mon.output(), /"capturing from interface"/);
       const echo = await ct.exec('echoscu', ['-aet', 'CT_SCANNER01', '-aec', 'PACS_MAIN', pacsHost.ip, '104']);
       assert.equal(echo.code, 0, echo.stderr);
@@ -95,7 +102,7 @@ test('the capture tool dying mid-run ends the monitor after its last window, exi
   try {
     const h = net.addHost('h', [{ sw: net.addSwitch('lan'), cidr: '10.77.1.20/24' }]);
     const mon = h.spawn(process.execPath, [MAIN, 'monitor', '--model', MODEL, '--interface', 'eth0', '--window', '300ms', '--db', db], { cwd: REPO });
-    for (let i = 0; i < 300 && !mon.output().includes('"monitor started"'); i++) await sleep(100);
+    await startedIn(mon);
     const line = mon.output().split('\n').find((l) => l.includes('"capturing from interface"'));
     assert.ok(line, mon.output().slice(-2000));
     const { pid } = JSON.parse(line) as { pid: number };
