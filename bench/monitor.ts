@@ -10,8 +10,13 @@
  * 2. Side by side over loopback UDP: the same paced v5 stream sent to the
  *    running `wardline monitor` and to nfcapd at rising rates, --seconds per
  *    rate (60 s in all by default). Reported per rate: records each received,
- *    and records per CPU second of each process (from /proc/<pid>/stat), whose
- *    ratio is the per-core comparison.
+ *    and records per CPU second of each process (from /proc/<pid>/stat, all
+ *    threads: the monitor's socket is read by a receiver thread), whose ratio
+ *    is the per-core comparison. The sender hands each 5 ms step's datagrams
+ *    to its socket at once (floodBatched); "rate sent" is what it achieved on
+ *    cores it shares with both receivers.
+ *
+ * The load average is printed with each part: the machine may be shared.
  *
  * v5 is measured over --flows distinct flows each (edges in every window:
  * the folder's and the store's per-edge cost); IPFIX replays softflowd's
@@ -22,7 +27,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
@@ -50,6 +55,7 @@ const WINDOW = Number(values['window-records']);
 const FLOWS = values.flows.split(',').map(Number);
 const PART = values.part;
 const M = (n: number): string => `${(n / 1e6).toFixed(2)} M records/s`;
+const load = (): string => `load average ${loadavg().map((x) => x.toFixed(2)).join(', ')}`;
 
 const tmp = mkdtempSync(join(tmpdir(), 'wl-monitor-bench-'));
 const { model } = openModel(join(ROOT, 'examples', 'hospital'));
@@ -103,7 +109,7 @@ function cpuSeconds(pid: number): number {
 }
 
 async function inProcess(): Promise<void> {
-  console.log(`per core, in process: ${RECORDS.toLocaleString('en-US')} records per run, median of ${RUNS} runs`);
+  console.log(`per core, in process: ${RECORDS.toLocaleString('en-US')} records per run, median of ${RUNS} runs (${load()})`);
   const rows: Array<[string, Buffer[], number]> = FLOWS.map((f) => {
     const s = v5Stream(f);
     return [`NetFlow v5, ${f.toLocaleString('en-US')} flows`, s, s.length * 30];
@@ -118,10 +124,11 @@ async function inProcess(): Promise<void> {
     }
     console.log(`  ${label.padEnd(26)} decode: ${M(median(dec))}   decode + window evaluation: ${M(median(ev))}`);
   }
+  console.log(`  (${load()})`);
 }
 
 async function sideBySide(): Promise<void> {
-  console.log(`\nside by side over loopback: the same v5 stream to wardline monitor and nfcapd, ${SECONDS} s per rate`);
+  console.log(`\nside by side over loopback: the same v5 stream to wardline monitor and nfcapd, ${SECONDS} s per rate (${load()})`);
   const m = startMonitor(['--model', join(ROOT, 'examples', 'hospital'), '--netflow', '0', '--health', '0', '--window', '1s', '--db', join(tmp, 'bench.db')]);
   const { netflow, health } = await started(m);
   const probe = await udpSender();
@@ -159,7 +166,7 @@ async function sideBySide(): Promise<void> {
     m.proc.kill('SIGTERM');
     await m.exited;
   }
-  console.log(`  highest rate held without loss: monitor ${Math.round(heldOurs)} records/s, nfcapd ${Math.round(heldTheirs)} records/s (highest rate sent ${Math.round(top)} records/s)`);
+  console.log(`  highest rate held without loss: monitor ${Math.round(heldOurs)} records/s, nfcapd ${Math.round(heldTheirs)} records/s (highest rate sent ${Math.round(top)} records/s); ${load()}`);
 }
 
 try {
