@@ -77,7 +77,10 @@ interface EdgeState {
   edge: FlowEdge;
   /** Round this state was last counted in. */
   round: number;
+  client: HostState;
   server: HostState;
+  /** Key in the client's edge map. */
+  service: number;
   /**
    * Client port -> end of the last session seen on it, for session counting.
    * Most edges see one client port, so the first is kept inline and the map
@@ -135,10 +138,33 @@ function newHostFacts(address: string): HostFacts {
  * round is kept, so a steady stream of the same flows builds no maps and no
  * key strings per window.
  */
+const byKey = (a: EdgeState, b: EdgeState): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+const byAddress = (a: HostState, b: HostState): number => (a.address < b.address ? -1 : 1);
+
+/** `all` (in `cmp` order) with `fresh` sorted in. */
+function mergeSorted<T>(all: T[], fresh: T[], cmp: (a: T, b: T) => number): T[] {
+  fresh.sort(cmp);
+  if (all.length === 0) return fresh;
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < all.length && j < fresh.length) out.push(cmp(all[i], fresh[j]) <= 0 ? all[i++] : fresh[j++]);
+  while (i < all.length) out.push(all[i++]);
+  while (j < fresh.length) out.push(fresh[j++]);
+  return out;
+}
+
 export class FlowFolder {
-  /** Edges and hosts counted in this round. */
-  #edges: EdgeState[] = [];
-  #hostList: HostState[] = [];
+  /**
+   * Every edge and host kept, in key / address order, so that a round's
+   * output needs no sort of its own; new ones wait in #new* until #finish.
+   */
+  #allEdges: EdgeState[] = [];
+  #newEdges: EdgeState[] = [];
+  #allHosts: HostState[] = [];
+  #newHosts: HostState[] = [];
+  /** Edges counted in this round. */
+  #liveEdges = 0;
   #hosts = new Map<string, HostState>();
   /** The same hosts by IPv4 number (address | 0), for samples that give numbers. */
   #hostsV4 = new Map<number, HostState>();
@@ -178,8 +204,9 @@ export class FlowFolder {
         encrypted: ENCRYPTED.has(protocol), phi: PHI.has(protocol), facts: {}, sources: [this.#source],
       };
       if (!st) {
-        st = { key: edgeKey(edge), edge, round: this.#round, server: sv, port0: -1, end0: NaN, clients: undefined, answered: false };
+        st = { key: edgeKey(edge), edge, round: this.#round, client: c, server: sv, service: k, port0: -1, end0: NaN, clients: undefined, answered: false };
         c.edges.set(k, st);
+        this.#newEdges.push(st);
       } else {
         st.edge = edge;
         st.round = this.#round;
@@ -188,7 +215,7 @@ export class FlowFolder {
         st.clients = undefined;
         st.answered = false;
       }
-      this.#edges.push(st);
+      this.#liveEdges++;
     }
     const e = st.edge;
     e.bytes += s.bytes;
@@ -228,7 +255,7 @@ export class FlowFolder {
     if (st) return st.round === this.#round ? st : this.#renew(st);
     const h: HostState = { address, v4: undefined, facts: newHostFacts(address), round: this.#round, id: this.#nextId++, edges: undefined, out: undefined };
     this.#hosts.set(address, h);
-    this.#hostList.push(h);
+    this.#newHosts.push(h);
     return h;
   }
 
@@ -245,7 +272,6 @@ export class FlowFolder {
   #renew(st: HostState): HostState {
     st.facts = newHostFacts(st.address);
     st.round = this.#round;
-    this.#hostList.push(st);
     return st;
   }
 
@@ -256,7 +282,7 @@ export class FlowFolder {
   }
 
   get edgeCount(): number {
-    return this.#edges.length;
+    return this.#liveEdges;
   }
 
   /** Snapshot of the edges and hosts so far (sorted, unknown times as 0). */
@@ -275,20 +301,28 @@ export class FlowFolder {
     if (this.#nextId >= MAX_HOST_ID) {
       this.#hosts = new Map();
       this.#hostsV4 = new Map();
+      this.#allHosts = [];
+      this.#allEdges = [];
       this.#nextId = 0;
     } else {
-      // Deleting while iterating a Map is safe; an edge not seen in the round has a client not seen in it or is in that client's map.
-      for (const [a, h] of this.#hosts) {
-        if (h.round !== round) {
-          this.#hosts.delete(a);
+      const hosts: HostState[] = [];
+      for (const h of this.#allHosts) {
+        if (h.round === round) hosts.push(h);
+        else {
+          this.#hosts.delete(h.address);
           if (h.v4 !== undefined) this.#hostsV4.delete(h.v4);
         }
-        else if (h.edges) for (const [k, st] of h.edges) if (st.round !== round) h.edges.delete(k);
       }
+      const edges: EdgeState[] = [];
+      for (const st of this.#allEdges) {
+        if (st.round === round) edges.push(st);
+        else st.client.edges?.delete(st.service);
+      }
+      this.#allHosts = hosts;
+      this.#allEdges = edges;
     }
     this.#round++;
-    this.#edges = [];
-    this.#hostList = [];
+    this.#liveEdges = 0;
     this.samples = 0;
     return r;
   }
@@ -298,7 +332,17 @@ export class FlowFolder {
     const edges: FlowEdge[] = [];
     const keys: string[] = [];
     const hosts: HostFacts[] = [];
-    for (const st of this.#hostList) {
+    const round = this.#round;
+    if (this.#newHosts.length) {
+      this.#allHosts = mergeSorted(this.#allHosts, this.#newHosts, byAddress);
+      this.#newHosts = [];
+    }
+    if (this.#newEdges.length) {
+      this.#allEdges = mergeSorted(this.#allEdges, this.#newEdges, byKey);
+      this.#newEdges = [];
+    }
+    for (const st of this.#allHosts) {
+      if (st.round !== round) continue;
       const h = st.facts;
       const firstSeen = h.firstSeen === h.firstSeen ? h.firstSeen : 0;
       const lastSeen = h.lastSeen === h.lastSeen ? h.lastSeen : 0;
@@ -310,8 +354,8 @@ export class FlowFolder {
       }
       hosts.push(st.out);
     }
-    const states = this.#edges.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const st of states) {
+    for (const st of this.#allEdges) {
+      if (st.round !== round) continue;
       const e = st.edge;
       const sessions = Math.max(1, e.sessions);
       const firstSeen = e.firstSeen === e.firstSeen ? e.firstSeen : 0;
@@ -329,8 +373,7 @@ export class FlowFolder {
         server.listeningPorts.push({ transport: e.transport, port: e.dport, protocol: e.protocol });
       }
     }
-    for (const st of this.#hostList) st.out = undefined;
-    hosts.sort((a, b) => (a.address < b.address ? -1 : 1));
+    for (const st of this.#allHosts) st.out = undefined;
     for (const h of hosts) h.listeningPorts.sort((a, b) => a.port - b.port);
     return { edges, hosts, keys };
   }
