@@ -135,7 +135,10 @@ test('dnsmasq answering dig in a private namespace (UDP and TCP): records equal 
       '--srv-host=_dicom._tcp.hospital.test,pacs.hospital.test,4242', '--ptr-record=10.0.77.10.in-addr.arpa,pacs.hospital.test']);
     await ns.waitForPort(53);
     const pcap = join(dir, 'dns.pcap');
-    const stop = await ns.capture(pcap, 'port 53');
+    // warmPort: under load dumpcap can report "Capturing on" before its filter
+    // sees packets (the first query was missed once); a bare TCP connect to
+    // dnsmasq's port 53 proves it is capturing and carries no DNS message.
+    const stop = await ns.capture(pcap, 'port 53', { warmPort: 53 });
     const dig = (...args: string[]) => ns.exec('dig', ['@127.0.0.1', '+tries=1', '+time=3', ...args]);
     dig('pacs.hospital.test', 'A');
     dig('fhir.hospital.test', 'A');
