@@ -132,7 +132,7 @@ export class MonitorEngine {
     return next;
   }
 
-  /** `knownKeys[i]`, when given, is edgeKey(edges[i]). */
+  /** `knownKeys[i]`, when given, is edgeKey(edges[i]), and the keys are distinct (a local window). */
   async #process(edges: FlowEdge[], hosts: HostFacts[], now: number, site: string, batch?: BatchMeta, checkpoint?: WindowCheckpoint, knownKeys?: string[]): Promise<WindowOutcome> {
     const novelty = this.#noveltyFor(site);
     if (this.#learning === undefined) this.#learning = await novelty.empty(this.db);
@@ -152,7 +152,7 @@ export class MonitorEngine {
           return;
         }
       }
-      await saveEdgeTotals(t, site, edges, keys);
+      await saveEdgeTotals(t, site, edges, keys, knownKeys !== undefined);
       if (checkpoint) await checkpoint(t, site);
       const newThings = await novelty.record(t, edges, keys, hosts, now, learning, plans);
       const events: SiemEvent[] = [];
@@ -327,40 +327,63 @@ function oneShot(f: Finding, now: number, site: string): SiemEvent {
 }
 
 /** Running per-site totals of every edge, so a restart or a redelivery can be checked against what was sent. */
-async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[], keys: readonly string[]): Promise<void> {
-  // One row per key (a hostile batch may repeat one; PostgreSQL refuses to update a row twice in one statement).
-  const rows = new Map<string, SqlValue[]>();
-  for (let i = 0; i < edges.length; i++) {
-    const e = edges[i];
-    const k = keys[i];
-    // Capture times carry sub-millisecond fractions; the columns are BIGINT milliseconds (PostgreSQL refuses fractions).
-    const first = Number.isFinite(e.firstSeen) ? Math.floor(e.firstSeen) : 0;
-    const last = Number.isFinite(e.lastSeen) ? Math.floor(e.lastSeen) : 0;
-    const have = rows.get(k);
-    if (have) {
-      have[7] = (have[7] as number) + e.bytes;
-      have[8] = (have[8] as number) + e.packets;
-      have[9] = (have[9] as number) + e.sessions;
-      have[10] = Math.min(have[10] as number, first);
-      have[11] = Math.max(have[11] as number, last);
-    } else rows.set(k, [site, k, e.src, e.dst, e.transport, e.dport, e.protocol, Math.round(e.bytes), Math.round(e.packets), Math.round(e.sessions), first, last]);
+async function saveEdgeTotals(t: Db, site: string, edges: readonly FlowEdge[], keys: readonly string[], unique: boolean): Promise<void> {
+  // One row per key (a hostile batch may repeat one; PostgreSQL refuses to update a row twice in one statement). A window's keys are distinct already.
+  let merged: SqlValue[][] | undefined;
+  if (!unique) {
+    const rows = new Map<string, SqlValue[]>();
+    for (let i = 0; i < edges.length; i++) {
+      const k = keys[i];
+      const have = rows.get(k);
+      const row = edgeRow([], site, k, edges[i]);
+      if (have) {
+        have[7] = (have[7] as number) + (row[7] as number);
+        have[8] = (have[8] as number) + (row[8] as number);
+        have[9] = (have[9] as number) + (row[9] as number);
+        have[10] = Math.min(have[10] as number, row[10] as number);
+        have[11] = Math.max(have[11] as number, row[11] as number);
+      } else rows.set(k, row);
+    }
+    merged = [...rows.values()];
   }
   // Multi-row upserts: one prepared statement per chunk instead of per edge.
-  const all = [...rows.values()];
+  const n = merged ? merged.length : edges.length;
   const y = new Yielder(4);
-  for (let i = 0; i < all.length; i += EDGE_CHUNK) {
+  for (let i = 0; i < n; i += EDGE_CHUNK) {
     await y.step();
-    const chunk = all.slice(i, i + EDGE_CHUNK);
-    await t.run(
-      `INSERT INTO monitor_edges (site, edge_key, src, dst, transport, dport, protocol, bytes, packets, sessions, first_seen, last_seen)
-       VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+    const end = Math.min(n, i + EDGE_CHUNK);
+    const params: SqlValue[] = [];
+    for (let j = i; j < end; j++) {
+      if (merged) for (const v of merged[j]) params.push(v);
+      else edgeRow(params, site, keys[j], edges[j]);
+    }
+    await t.run(upsertEdgesSql(end - i), params);
+  }
+}
+
+/** Appends an edge's monitor_edges row to `out`. */
+function edgeRow(out: SqlValue[], site: string, k: string, e: FlowEdge): SqlValue[] {
+  // Capture times carry sub-millisecond fractions; the columns are BIGINT milliseconds (PostgreSQL refuses fractions).
+  const first = Number.isFinite(e.firstSeen) ? Math.floor(e.firstSeen) : 0;
+  const last = Number.isFinite(e.lastSeen) ? Math.floor(e.lastSeen) : 0;
+  out.push(site, k, e.src, e.dst, e.transport, e.dport, e.protocol, Math.round(e.bytes), Math.round(e.packets), Math.round(e.sessions), first, last);
+  return out;
+}
+
+const UPSERT_EDGES = new Map<number, string>();
+
+function upsertEdgesSql(rows: number): string {
+  let sql = UPSERT_EDGES.get(rows);
+  if (!sql) {
+    sql = `INSERT INTO monitor_edges (site, edge_key, src, dst, transport, dport, protocol, bytes, packets, sessions, first_seen, last_seen)
+       VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
        ON CONFLICT (site, edge_key) DO UPDATE SET bytes = monitor_edges.bytes + excluded.bytes, packets = monitor_edges.packets + excluded.packets,
          sessions = monitor_edges.sessions + excluded.sessions,
          first_seen = CASE WHEN excluded.first_seen < monitor_edges.first_seen THEN excluded.first_seen ELSE monitor_edges.first_seen END,
-         last_seen = CASE WHEN excluded.last_seen > monitor_edges.last_seen THEN excluded.last_seen ELSE monitor_edges.last_seen END`,
-      chunk.flat(),
-    );
+         last_seen = CASE WHEN excluded.last_seen > monitor_edges.last_seen THEN excluded.last_seen ELSE monitor_edges.last_seen END`;
+    UPSERT_EDGES.set(rows, sql);
   }
+  return sql;
 }
 
 const EDGE_CHUNK = 200;
