@@ -99,7 +99,7 @@ interface HostState {
   /** The host of the current round. */
   facts: HostFacts;
   round: number;
-  /** Number of this host within the folder, part of the edge keys below. */
+  /** Number of this host within the folder (never reused while the folder lives), part of the edge keys below. */
   id: number;
   /** Edges this host initiated, by serviceKey(server id, transport, port, protocol). */
   edges: Map<number, EdgeState> | undefined;
@@ -131,13 +131,6 @@ function newHostFacts(address: string): HostFacts {
   };
 }
 
-/**
- * Folds samples into edges and hosts. A folder can be read once at the end
- * (`result`) or round after round (`take`, the monitor's windows): each round
- * counts afresh, but the lookup structure of hosts and edges seen in the last
- * round is kept, so a steady stream of the same flows builds no maps and no
- * key strings per window.
- */
 const byKey = (a: EdgeState, b: EdgeState): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 const byAddress = (a: HostState, b: HostState): number => (a.address < b.address ? -1 : 1);
 
@@ -154,6 +147,13 @@ function mergeSorted<T>(all: T[], fresh: T[], cmp: (a: T, b: T) => number): T[] 
   return out;
 }
 
+/**
+ * Folds samples into edges and hosts. A folder can be read once at the end
+ * (`result`) or round after round (`take`, the monitor's windows): each round
+ * counts afresh, but the lookup structure of hosts and edges seen in the last
+ * round is kept, so a steady stream of the same flows builds no maps and no
+ * key strings per window.
+ */
 export class FlowFolder {
   /**
    * Every edge and host kept, in key / address order, so that a round's
