@@ -48,7 +48,12 @@ class Side {
   pdvLeft = 0;
   pdvCtx = 0;
   pdvFlags = 0;
-  /** Command fragments; allocated on the first command (most connections of a scan never get one). */
+  /** Length of the current PDV's value. */
+  pdvLen = 0;
+  /** A command set lying whole in the chunk being parsed: that chunk and the offset (valid during the call only). */
+  cmdIn: Uint8Array | undefined = undefined;
+  cmdInOff = 0;
+  /** Command fragments; allocated on the first command set that spans chunks. */
   cmd: Uint8Array = NO_BYTES;
   cmdFill = 0;
   cmdOverflow = false;
@@ -286,10 +291,18 @@ export class DicomParser implements StreamParser {
         }
         s.inPdv = true;
         s.pdvLeft = len - 2;
+        s.pdvLen = len - 2;
         if ((s.pdvFlags & 1) === 0) this.dataSetStart(s);
       } else {
         const take = Math.min(s.pdvLeft, n - p);
-        if (s.pdvFlags & 1) this.gather(s, b, p, take);
+        if (s.pdvFlags & 1) {
+          // A whole command set within this chunk (the usual case) is parsed
+          // where it lies; only one that spans chunks is gathered.
+          if (take === s.pdvLeft && take <= MAX_COMMAND && s.cmdFill === 0 && !s.cmdOverflow && (s.pdvFlags & 2) !== 0) {
+            s.cmdIn = b;
+            s.cmdInOff = p;
+          } else this.gather(s, b, p, take);
+        }
         else if (s.levelArmed) s.level!.feed(b, p, p + take);
         p += take;
         s.pdvLeft -= take;
@@ -337,14 +350,22 @@ export class DicomParser implements StreamParser {
     if (s.pdvFlags & 1) {
       if (!last) return;
       const overflow = s.cmdOverflow;
-      const fill = s.cmdFill;
+      let buf = s.cmd;
+      let start = 0;
+      let end = s.cmdFill;
+      if (s.cmdIn) {
+        buf = s.cmdIn;
+        start = s.cmdInOff;
+        end = start + s.pdvLen;
+        s.cmdIn = undefined;
+      }
       s.cmdFill = 0;
       s.cmdOverflow = false;
       if (overflow) {
         this.anomaly('dicom.malformed-command', 'command set larger than 64 kB');
         return;
       }
-      const cmd = parseCommandSet(s.cmd, 0, fill);
+      const cmd = parseCommandSet(buf, start, end);
       if (!cmd) {
         this.anomaly('dicom.malformed-command', 'command set without a readable Command Field');
         return;
