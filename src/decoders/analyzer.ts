@@ -42,6 +42,11 @@ export interface AnalyzerSink {
 export interface StreamParser {
   /** Bytes in order for one direction. `chunk` is only valid during the call. */
   data(dir: Direction, chunk: Uint8Array, ts: number): void;
+  /**
+   * The same for buf[start, end), optional: a parser on the hot path
+   * implements it to spare the pipeline a view object per TCP segment.
+   */
+  dataAt?(dir: Direction, buf: Uint8Array, start: number, end: number, ts: number): void;
   /** Bytes were lost (capture gap); the parser should resynchronise or give up. */
   gap(dir: Direction, length: number): void;
   /** Connection closed or capture ended. */

@@ -439,7 +439,9 @@ export class PacketPipeline implements StreamReceiver {
     const conn = this.cur!;
     if (conn.mode === MODE_STREAM) {
       try {
-        conn.parser!.data(dir, buf.subarray(off, off + len), ts);
+        const parser = conn.parser!;
+        if (parser.dataAt) parser.dataAt(dir, buf, off, off + len, ts);
+        else parser.data(dir, buf.subarray(off, off + len), ts);
       } catch (err) {
         this.analyzerFailed(conn.protocol, err);
         conn.mode = MODE_NONE;

@@ -112,10 +112,13 @@ export class DicomParser implements StreamParser {
   }
 
   data(dir: Direction, chunk: Uint8Array, ts: number): void {
+    this.dataAt(dir, chunk, 0, chunk.length, ts);
+  }
+
+  dataAt(dir: Direction, chunk: Uint8Array, start: number, n: number, ts: number): void {
     this.lastTs = ts;
     const s = this.sides[dir];
-    const n = chunk.length;
-    let p = 0;
+    let p = start;
     while (p < n) {
       switch (s.mode) {
         case HEADER: {

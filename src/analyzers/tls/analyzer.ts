@@ -92,10 +92,13 @@ class TlsConnection implements StreamParser {
   }
 
   data(dir: Direction, chunk: Uint8Array, ts: number): void {
+    this.dataAt(dir, chunk, 0, chunk.length, ts);
+  }
+
+  dataAt(dir: Direction, chunk: Uint8Array, start: number, n: number, ts: number): void {
     const d = this.dirs[dir];
     this.ts = ts;
-    let i = 0;
-    const n = chunk.length;
+    let i = start;
     while (i < n && !d.dead) {
       if (d.remaining === 0) {
         // Record header, possibly split across chunks.
