@@ -193,6 +193,8 @@ export class PacketPipeline implements StreamReceiver {
   private readonly udpIdleMs: number;
   private readonly maxConnections: number;
   private readonly d = new DecodedPacket();
+  /** Time of the TCP bytes being delivered to streamData. */
+  private streamTs = 0;
   private readonly record: ConnectionRecord = {
     client: '', server: '', clientPort: 0, serverPort: 0, transport: 'tcp', protocol: 'unknown', protocolFrom: 'none', encrypted: false,
     phi: false, facts: undefined, firstSeen: 0, lastSeen: 0, packets: [0, 0], ipBytes: [0, 0], frameBytes: [0, 0], payloadBytes: [0, 0],
@@ -344,23 +346,25 @@ export class PacketPipeline implements StreamReceiver {
   }
 
   private tcp(conn: Conn, dir: Direction, p: CapturePacket, ts: number): void {
+    this.streamTs = ts;
     const d = this.d;
     const flags = d.flags;
     const half = dir === 0 ? conn.half0! : conn.half1!;
-    let seq = d.seq;
+    // Signed 32-bit from here on (see TcpHalf): no number box per call.
+    let seq = d.seq | 0;
     if (flags & TCP_SYN) {
       if (flags & TCP_ACK) conn.synAck = true;
-      else if (dir === 0) conn.synIsn = seq;
+      else if (dir === 0) conn.synIsn = d.seq;
       half.syn(seq);
-      seq = (seq + 1) >>> 0;
+      seq = (seq + 1) | 0;
     }
     if (d.payLen > 0 && conn.mode !== MODE_NONE) {
       this.cur = conn;
-      half.segment(dir, seq, p.buf, d.payOff, d.payLen, ts, this);
-      if (d.segLen > d.payLen && half.next === ((seq + d.payLen) >>> 0)) {
+      half.segment(dir, seq, p.buf, d.payOff, d.payLen, this);
+      if (d.segLen > d.payLen && half.next === ((seq + d.payLen) | 0)) {
         // The snaplen cut the segment: the rest is a hole in the stream.
         const missing = d.segLen - d.payLen;
-        half.next = (half.next + missing) >>> 0;
+        half.next = (half.next + missing) | 0;
         half.gaps++;
         half.gapBytes += missing;
         this.streamGap(dir, missing);
@@ -435,7 +439,8 @@ export class PacketPipeline implements StreamReceiver {
   }
 
   /** StreamReceiver: in-order bytes of the current connection. */
-  streamData(dir: Direction, buf: Uint8Array, off: number, len: number, ts: number): void {
+  streamData(dir: Direction, buf: Uint8Array, off: number, len: number): void {
+    const ts = this.streamTs;
     const conn = this.cur!;
     if (conn.mode === MODE_STREAM) {
       try {
@@ -666,8 +671,13 @@ export class PacketPipeline implements StreamReceiver {
   private finish(conn: Conn): void {
     if (conn.half0) {
       this.cur = conn;
-      conn.half0.flush(0, conn.last, this);
-      conn.half1!.flush(1, conn.last, this);
+      // Held bytes are delivered with the connection's last time; a finish
+      // can happen in the middle of another connection's packet.
+      const ts = this.streamTs;
+      this.streamTs = conn.last;
+      conn.half0.flush(0, this);
+      conn.half1!.flush(1, this);
+      this.streamTs = ts;
     }
     if (conn.parser) {
       try {

@@ -95,6 +95,45 @@ describe('TCP reassembly', () => {
     assert.equal(base.conns.reduce((n, c) => n + c.retransmittedBytes, 0), 0);
   });
 
+  // 2^32: where sequence numbers wrap; 2^31: where they leave the signed 32-bit range the reassembler keeps them in.
+  for (const edge of [2 ** 32, 2 ** 31]) {
+    test(`streams whose sequence numbers cross ${edge === 2 ** 32 ? '2^32' : '2^31'} reassemble the same, also reordered`, async () => {
+      const base = await runPipeline(LAB, { record: true });
+      const big = base.conns.filter((c) => c.transport === 'tcp').sort((a, b) => b.payloadBytes[0] - a.payloadBytes[0])[0];
+      assert.ok(big.payloadBytes[0] > 1000, 'the stream is long enough to cross');
+      const p = readPcap(LAB);
+      const tcpAt = (f: Uint8Array): number => (f[12] === 8 && f[13] === 0 && f[23] === 6 ? 14 + (f[14] & 15) * 4 : -1);
+      // The biggest stream's first client sequence number, moved 1000 bytes below the edge: its data crosses it.
+      let isn = -1;
+      for (const r of p.records) {
+        const t = tcpAt(r.data);
+        const f = r.data;
+        if (t < 0 || `${f[26]}.${f[27]}.${f[28]}.${f[29]}` !== big.client || ((f[t] << 8) | f[t + 1]) !== big.clientPort) continue;
+        isn = Buffer.from(f).readUInt32BE(t + 4);
+        break;
+      }
+      assert.ok(isn >= 0);
+      const shift = (edge - 1000 - isn + 2 ** 32) % 2 ** 32;
+      const moved = {
+        ...p,
+        records: p.records.map((r) => {
+          const t = tcpAt(r.data);
+          if (t < 0) return r;
+          const f = Buffer.from(r.data);
+          f.writeUInt32BE((f.readUInt32BE(t + 4) + shift) % 2 ** 32, t + 4);
+          if (f[t + 13] & 0x10) f.writeUInt32BE((f.readUInt32BE(t + 8) + shift) % 2 ** 32, t + 8);
+          return { ...r, data: f };
+        }),
+      };
+      const f1 = join(dir, `moved-${edge}.pcap`);
+      writePcap(f1, moved);
+      assert.deepEqual(streamsById(await runPipeline(f1, { record: true })), streamsById(base));
+      const f2 = join(dir, `moved-${edge}-reordered.pcap`);
+      writePcap(f2, reorderAndDuplicate(moved, 11));
+      assert.deepEqual(streamsById(await runPipeline(f2, { record: true })), streamsById(base));
+    });
+  }
+
   test('a lost segment becomes a gap of its length; the rest of the stream still arrives', async () => {
     const p = readPcap(LAB);
     // Drop the 5th client data segment of the biggest C-STORE connection.
