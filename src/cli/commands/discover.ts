@@ -10,7 +10,6 @@ import type { Observations } from '../../observations/types.ts';
 import { openInput, sniffInput } from '../../sources/input.ts';
 import { CaptureParser } from '../../sources/pcap.ts';
 import { EXIT, type Command } from '../command.ts';
-import { HeapBudget } from '../heap-budget.ts';
 import type { Output } from '../output.ts';
 
 export interface DiscoverOptions {
@@ -38,7 +37,6 @@ export interface DiscoverResult {
 export async function discoverInputs(paths: string[], opts: DiscoverOptions = {}): Promise<DiscoverResult> {
   const logs = opts.logsDir ? new LogWriter(opts.logsDir) : undefined;
   const agg = new FlowAggregator({ source: opts.source ?? 'pcap', onRecord: logs ? (r) => logs.write(r) : undefined });
-  const budget = new HeapBudget();
   const pipe = new PacketPipeline({ streamAnalyzers, datagramAnalyzers, sink: agg });
   let other = emptyObservations();
   const inputs: Observations['inputs'] = [];
@@ -58,10 +56,7 @@ export async function discoverInputs(paths: string[], opts: DiscoverOptions = {}
       let n = 0;
       const parser = new CaptureParser(input.name, (p) => {
         pipe.packet(p);
-        if ((++n & 0xffff) === 0) {
-          opts.progress?.(`reading ${input.name}`, input.readBytes(), input.size);
-          budget.check();
-        }
+        if ((++n & 0xffff) === 0) opts.progress?.(`reading ${input.name}`, input.readBytes(), input.size);
       });
       if (input.forEachChunk) {
         await input.forEachChunk((c) => {
