@@ -123,6 +123,32 @@ class Conn {
   }
 }
 
+/**
+ * The connection as analyzers see it. The id text is made on first use:
+ * only records and anomaly messages need it, and a run without --logs
+ * builds records for none of its tens of thousands of connections.
+ */
+class ConnInfo implements ConnectionInfo {
+  readonly client: string;
+  readonly server: string;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  readonly transport: 'tcp' | 'udp';
+  #id: string | undefined;
+
+  constructor(client: string, server: string, clientPort: number, serverPort: number, transport: 'tcp' | 'udp') {
+    this.client = client;
+    this.server = server;
+    this.clientPort = clientPort;
+    this.serverPort = serverPort;
+    this.transport = transport;
+  }
+
+  get id(): string {
+    return (this.#id ??= `${endpoint(this.client, this.clientPort)}>${endpoint(this.server, this.serverPort)}/${this.transport}`);
+  }
+}
+
 /** What an analyzer sees of the pipeline for one connection. */
 class ConnSink implements AnalyzerSink {
   private readonly conn: Conn;
@@ -570,15 +596,7 @@ export class PacketPipeline implements StreamReceiver {
   }
 
   private info(conn: Conn): ConnectionInfo {
-    const transport = conn.proto === PROTO_TCP ? 'tcp' : 'udp';
-    return {
-      id: `${endpoint(conn.client, conn.pa)}>${endpoint(conn.server, conn.pb)}/${transport}`,
-      client: conn.client,
-      server: conn.server,
-      clientPort: conn.pa,
-      serverPort: conn.pb,
-      transport,
-    };
+    return new ConnInfo(conn.client, conn.server, conn.pa, conn.pb, conn.proto === PROTO_TCP ? 'tcp' : 'udp');
   }
 
   private v6Id(buf: Uint8Array, off: number): number {
