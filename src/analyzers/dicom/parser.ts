@@ -33,8 +33,8 @@ const NO_BYTES = new Uint8Array(0);
 
 class Side {
   mode = HEADER;
-  /** PDU header bytes [0, 6) and PDV header bytes [6, 12) when they span chunks. */
-  readonly hdr = new Uint8Array(12);
+  /** PDU header bytes [0, 6) and PDV header bytes [6, 12) when they span chunks; made the first time one does. */
+  hdr: Uint8Array = NO_BYTES;
   hdrFill = 0;
   pduType = 0;
   /** Body bytes of the current PDU not yet consumed. */
@@ -130,6 +130,7 @@ export class DicomParser implements StreamParser {
             p += 6;
           } else {
             const take = Math.min(6 - s.hdrFill, n - p);
+            if (s.hdr === NO_BYTES) s.hdr = new Uint8Array(12);
             s.hdr.set(chunk.subarray(p, p + take), s.hdrFill);
             s.hdrFill += take;
             p += take;
@@ -218,7 +219,7 @@ export class DicomParser implements StreamParser {
     }
     if (len === 0) {
       s.mode = HEADER;
-      this.handlePdu(dir, type, s.hdr, 0, 0, ts);
+      this.handlePdu(dir, type, NO_BYTES, 0, 0, ts);
       return;
     }
     // The buffer is made only when the PDU turns out to span chunks (see BODY).
@@ -276,6 +277,7 @@ export class DicomParser implements StreamParser {
           p += 6;
         } else {
           const take = Math.min(6 - s.pdvHdrFill, n - p);
+          if (s.hdr === NO_BYTES) s.hdr = new Uint8Array(12);
           s.hdr.set(b.subarray(p, p + take), 6 + s.pdvHdrFill);
           s.pdvHdrFill += take;
           p += take;
