@@ -70,11 +70,13 @@ interface Head {
 
 /** Splits a head into its start line and lower-cased header names (the last of repeated headers wins). */
 function parseHead(text: string): Head {
-  const lines = text.split(/\r?\n/);
+  // A string separator, not a regular expression: this runs for every message head.
+  const lines = text.split('\n');
   const headers = new Map<string, string>();
   let last = '';
   for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
+    let line = lines[i];
+    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
     if (line === '') continue;
     const c = line.charCodeAt(0);
     if ((c === 32 || c === 9) && last) {
@@ -87,7 +89,8 @@ function parseHead(text: string): Head {
     last = line.slice(0, colon).trim().toLowerCase();
     headers.set(last, line.slice(colon + 1).trim());
   }
-  return { startLine: lines[0], headers };
+  const start = lines[0];
+  return { startLine: start.charCodeAt(start.length - 1) === 13 ? start.slice(0, -1) : start, headers };
 }
 
 /** Content-Length as a number, or -1 when absent or malformed. */
