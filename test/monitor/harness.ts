@@ -111,28 +111,11 @@ export function v5Datagrams(count: number, perDatagram = 30, flows = 1000, start
 
 /**
  * Sends `datagrams` (cycled) to every port at `rate` records/s for `seconds`,
- * pacing in 10 ms steps. Returns the records sent and the rate achieved.
+ * pacing in 10 ms steps and waiting for each send. Returns the records sent
+ * and the rate achieved.
  */
-export async function flood(ports: number[], datagrams: Buffer[], perDatagram: number, rate: number, seconds: number): Promise<{ records: number; datagrams: number; rate: number }> {
-  const tx = await udpSender();
-  tx.setSendBufferSize(8 * 1024 * 1024);
-  const start = performance.now();
-  let sent = 0;
-  let i = 0;
-  for (;;) {
-    const elapsed = (performance.now() - start) / 1000;
-    if (elapsed >= seconds) break;
-    const due = Math.min(rate * elapsed, rate * seconds);
-    while (sent * perDatagram < due) {
-      const d = datagrams[i++ % datagrams.length];
-      for (const p of ports) await send(tx, d, p);
-      sent++;
-    }
-    await sleep(10);
-  }
-  const took = (performance.now() - start) / 1000;
-  tx.close();
-  return { records: sent * perDatagram, datagrams: sent, rate: (sent * perDatagram) / took };
+export function flood(ports: number[], datagrams: Buffer[], perDatagram: number, rate: number, seconds: number): Promise<{ records: number; datagrams: number; rate: number }> {
+  return paced(ports, datagrams, perDatagram, rate, seconds, false);
 }
 
 /**
@@ -141,7 +124,11 @@ export async function flood(ports: number[], datagrams: Buffer[], perDatagram: n
  * sender's own round trips do not cap the rate (the bench looks for the
  * receivers' limits, well above what `flood` reaches).
  */
-export async function floodBatched(ports: number[], datagrams: Buffer[], perDatagram: number, rate: number, seconds: number): Promise<{ records: number; datagrams: number; rate: number }> {
+export function floodBatched(ports: number[], datagrams: Buffer[], perDatagram: number, rate: number, seconds: number): Promise<{ records: number; datagrams: number; rate: number }> {
+  return paced(ports, datagrams, perDatagram, rate, seconds, true);
+}
+
+async function paced(ports: number[], datagrams: Buffer[], perDatagram: number, rate: number, seconds: number, batched: boolean): Promise<{ records: number; datagrams: number; rate: number }> {
   const tx = await udpSender();
   tx.setSendBufferSize(8 * 1024 * 1024);
   const start = performance.now();
@@ -151,6 +138,15 @@ export async function floodBatched(ports: number[], datagrams: Buffer[], perData
     const elapsed = (performance.now() - start) / 1000;
     if (elapsed >= seconds) break;
     const due = Math.min(rate * elapsed, rate * seconds);
+    if (!batched) {
+      while (sent * perDatagram < due) {
+        const d = datagrams[i++ % datagrams.length];
+        for (const p of ports) await send(tx, d, p);
+        sent++;
+      }
+      await sleep(10);
+      continue;
+    }
     let pending = 0;
     let failed: Error | undefined;
     let done: () => void = () => undefined;
