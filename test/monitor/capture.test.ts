@@ -12,13 +12,12 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { DatabaseSync } from 'node:sqlite';
 import { findCaptureTool } from '../../src/monitor/capture-tool.ts';
 import { REPO } from '../helpers/corpus.ts';
 import { wardline } from '../helpers/cli.ts';
 import { createNet, type Proc } from '../helpers/netns.ts';
 import { startMllpAck, startStorescp } from '../helpers/peers.ts';
-import { sleep } from './harness.ts';
+import { query, sleep } from './harness.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'wl-monitor-capture-'));
 // Readable and writable for the unprivileged user of the permission test.
@@ -35,14 +34,6 @@ async function startedIn(mon: Proc): Promise<void> {
   assert.match(mon.output(), /"monitor started"/, mon.output().slice(-2000));
 }
 
-function query<T>(db: string, sql: string): T[] {
-  const d = new DatabaseSync(db, { readOnly: true });
-  try {
-    return d.prepare(sql).all() as T[];
-  } finally {
-    d.close();
-  }
-}
 
 test('a capture tool is installed (tcpdump or dumpcap): live capture is tested for real', () => {
   const tool = findCaptureTool();

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { PcapUdpWalker } from '../../src/sources/netflow/index.ts';
 import { looksLikeExport } from '../../src/sources/netflow/sniff.ts';
 import { REPO } from '../helpers/corpus.ts';
@@ -170,4 +171,20 @@ async function paced(ports: number[], datagrams: Buffer[], perDatagram: number, 
   const took = (performance.now() - start) / 1000;
   tx.close();
   return { records: sent * perDatagram, datagrams: sent, rate: (sent * perDatagram) / took };
+}
+
+/** Rows from a monitor's SQLite store, read-only; the monitor may be writing meanwhile, so a busy store is retried. */
+export function query<T>(db: string, sql: string): T[] {
+  for (let i = 0; ; i++) {
+    try {
+      const d = new DatabaseSync(db, { readOnly: true });
+      try {
+        return d.prepare(sql).all() as T[];
+      } finally {
+        d.close();
+      }
+    } catch (err) {
+      if (i > 50 || !/locked|busy|no such table/i.test((err as Error).message)) throw err;
+    }
+  }
 }

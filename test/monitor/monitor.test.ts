@@ -11,12 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
-import { DatabaseSync } from 'node:sqlite';
 import { ZeekTailer } from '../../src/monitor/zeek-tail.ts';
 import { readZeek } from '../../src/sources/zeek/index.ts';
 import type { SiemEvent } from '../../src/outputs/siem/event.ts';
 import { REPO, corpusFile } from '../helpers/corpus.ts';
-import { exportDatagrams, metric, send, sleep, startMonitor, started, udpSender } from './harness.ts';
+import { exportDatagrams, metric, query, send, sleep, startMonitor, started, udpSender } from './harness.ts';
 
 const run = promisify(execFile);
 const TMP = mkdtempSync(join(tmpdir(), 'wl-monitor-'));
@@ -28,14 +27,6 @@ function udpListening(port: number): boolean {
   return readFileSync('/proc/net/udp', 'utf8').split('\n').some((l) => l.includes(hex));
 }
 
-function query<T>(db: string, sql: string): T[] {
-  const d = new DatabaseSync(db, { readOnly: true });
-  try {
-    return d.prepare(sql).all() as T[];
-  } finally {
-    d.close();
-  }
-}
 
 test('softflowd -> running monitor: flow, packet and byte totals equal nfcapd/nfdump on the same export; health, metrics, graceful SIGTERM', { timeout: 150_000 }, async () => {
   const db = join(TMP, 'peer.db');

@@ -10,7 +10,6 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DatabaseSync } from 'node:sqlite';
 import { openModel } from '../../src/model/open.ts';
 import { MonitorEngine } from '../../src/monitor/engine.ts';
 import { LiveInputs, zeekInputKey } from '../../src/monitor/inputs.ts';
@@ -22,7 +21,7 @@ import type { Db } from '../../src/store/db.ts';
 import { openStore } from '../../src/store/open.ts';
 import { REPO, corpusFile } from '../helpers/corpus.ts';
 import { startPostgres, type PostgresHandle } from '../helpers/postgres.ts';
-import { metric, sleep, startMonitor, started } from './harness.ts';
+import { metric, query, sleep, startMonitor, started } from './harness.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'wl-monitor-zeek-restart-'));
 after(() => rmSync(TMP, { recursive: true, force: true }));
@@ -215,21 +214,6 @@ describe('restart on the store, in process', () => {
   });
 });
 
-function query<T>(db: string, sql: string): T[] {
-  // The monitor writes meanwhile: a busy store is retried.
-  for (let i = 0; ; i++) {
-    try {
-      const d = new DatabaseSync(db, { readOnly: true });
-      try {
-        return d.prepare(sql).all() as T[];
-      } finally {
-        d.close();
-      }
-    } catch (err) {
-      if (i > 50 || !/locked|busy|no such table/i.test((err as Error).message)) throw err;
-    }
-  }
-}
 
 function committed(db: string, dir: string): { file_id: string; byte_offset: number } | undefined {
   try {
