@@ -10,7 +10,6 @@
  * with another ISN, or after a long silence starts a new connection instead
  * of being taken for a retransmission.
  */
-import { formatIPv4 } from '../core/net.ts';
 import type { AppProtocol, EdgeFacts, HostFacts, L4, ProtocolRecord } from '../observations/types.ts';
 import type { CapturePacket } from '../sources/pcap.ts';
 import type {
@@ -19,10 +18,12 @@ import type {
 import type { ConnectionRecord, FlowSink } from './connection.ts';
 import {
   DECODE_FRAGMENT, DECODE_MALFORMED, DECODE_NOT_IP, DECODE_OK, DecodedPacket, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP,
-  PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodePacket, formatIPv6, formatMac,
+  PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodePacket,
 } from './packet.ts';
+import { AddressBook, V6_BASE } from './addresses.ts';
+import { Conn, ConnInfo, MODE_DATAGRAM, MODE_DETECT, MODE_NONE, MODE_STREAM } from './conn-state.ts';
 import { FragmentReassembler } from './fragments.ts';
-import { TcpHalf, type StreamReceiver } from './tcp.ts';
+import type { StreamReceiver } from './tcp.ts';
 
 export interface PipelineOptions {
   streamAnalyzers: readonly StreamAnalyzer[];
@@ -39,7 +40,6 @@ export interface PipelineOptions {
   maxConnections?: number;
 }
 
-const V6_BASE = 4294967296;
 /** Bytes a connection may show before detection gives up on it. */
 const DETECT_MAX_BYTES = 8192;
 const DETECT_MAX_CHUNKS = 8;
@@ -47,107 +47,6 @@ const DATAGRAM_DETECT_TRIES = 4;
 /** Closed connections linger this long for their last ACKs. */
 const CLOSED_LINGER_MS = 2000;
 const SWEEP_EVERY = 256;
-
-const MODE_DETECT = 0;
-const MODE_STREAM = 1;
-const MODE_DATAGRAM = 2;
-const MODE_NONE = 3;
-
-class Conn {
-  hnext: Conn | undefined = undefined;
-  readonly hash: number;
-  readonly proto: number;
-  /** Client and server address ids, ports. */
-  readonly a: number;
-  readonly b: number;
-  readonly pa: number;
-  readonly pb: number;
-  readonly client: string;
-  readonly server: string;
-  readonly first: number;
-  last: number;
-  pk0 = 0;
-  pk1 = 0;
-  ip0 = 0;
-  ip1 = 0;
-  fr0 = 0;
-  fr1 = 0;
-  pay0 = 0;
-  pay1 = 0;
-  half0: TcpHalf | undefined;
-  half1: TcpHalf | undefined;
-  synIsn = -1;
-  synAck = false;
-  fin0 = false;
-  fin1 = false;
-  rst = false;
-  closed = false;
-  clientMac: string | undefined;
-  serverMac: string | undefined;
-  mode = MODE_DETECT;
-  /** An analyzer owns (or owned) the connection. */
-  claimed = false;
-  parser: StreamParser | undefined;
-  dgram: DatagramAnalyzer | undefined;
-  info: ConnectionInfo | undefined;
-  sink: ConnSink | undefined;
-  /** Bytes each direction sent while no analyzer claimed the connection. */
-  probe0: Uint8Array | undefined;
-  probe1: Uint8Array | undefined;
-  probe0Len = 0;
-  probe1Len = 0;
-  /** (direction, length, ts) triples of the held chunks, in arrival order. */
-  probeOrder: number[] | undefined;
-  probeBytes = 0;
-  probeTries = 0;
-  protocol: AppProtocol = 'unknown';
-  encrypted = false;
-  phi = false;
-  facts: EdgeFacts | undefined;
-
-  constructor(hash: number, proto: number, a: number, b: number, pa: number, pb: number, client: string, server: string, ts: number) {
-    this.hash = hash;
-    this.proto = proto;
-    this.a = a;
-    this.b = b;
-    this.pa = pa;
-    this.pb = pb;
-    this.client = client;
-    this.server = server;
-    this.first = ts;
-    this.last = ts;
-    if (proto === PROTO_TCP) {
-      this.half0 = new TcpHalf();
-      this.half1 = new TcpHalf();
-    }
-  }
-}
-
-/**
- * The connection as analyzers see it. The id text is made on first use:
- * only records and anomaly messages need it, and a run without --logs
- * builds records for none of its tens of thousands of connections.
- */
-class ConnInfo implements ConnectionInfo {
-  readonly client: string;
-  readonly server: string;
-  readonly clientPort: number;
-  readonly serverPort: number;
-  readonly transport: 'tcp' | 'udp';
-  #id: string | undefined;
-
-  constructor(client: string, server: string, clientPort: number, serverPort: number, transport: 'tcp' | 'udp') {
-    this.client = client;
-    this.server = server;
-    this.clientPort = clientPort;
-    this.serverPort = serverPort;
-    this.transport = transport;
-  }
-
-  get id(): string {
-    return (this.#id ??= `${endpoint(this.client, this.clientPort)}>${endpoint(this.server, this.serverPort)}/${this.transport}`);
-  }
-}
 
 /** What an analyzer sees of the pipeline for one connection. */
 class ConnSink implements AnalyzerSink {
@@ -227,12 +126,9 @@ export class PacketPipeline implements StreamReceiver {
     clientMac: undefined, serverMac: undefined, state: 'midstream', gaps: 0, gapBytes: 0, retransmittedBytes: 0,
   };
   private readonly table = new Map<number, Conn>();
-  private readonly v6Ids = new Map<string, number>();
-  private readonly v6Text: string[] = [];
   /** MAC text by 48-bit value: a handful of MACs serve many connections. */
-  private readonly macText = new Map<number, string>();
-  /** IPv4 text by address: hosts open many connections, and equal strings then share one object. */
-  private readonly v4Text = new Map<number, string>();
+  /** Address and MAC text, interned: hosts open many connections, and equal strings then share one object. */
+  private readonly addresses = new AddressBook();
   /** Made at the first fragment: unfragmented traffic never touches it. */
   private frags: FragmentReassembler | undefined;
   private live = 0;
@@ -289,8 +185,8 @@ export class PacketPipeline implements StreamReceiver {
       s = d.src4;
       t = d.dst4;
     } else {
-      s = this.v6Id(p.buf, d.src6);
-      t = this.v6Id(p.buf, d.dst6);
+      s = this.addresses.v6Id(p.buf, d.src6);
+      t = this.addresses.v6Id(p.buf, d.dst6);
     }
     const proto = d.proto;
     const tcpOrUdp = proto === PROTO_TCP || proto === PROTO_UDP;
@@ -330,7 +226,7 @@ export class PacketPipeline implements StreamReceiver {
       else flip = sp < dp && sp < 1024 ? true : proto === PROTO_TCP && sp < dp && dp >= 32768;
       const cs = flip ? t : s;
       const ss = flip ? s : t;
-      conn = new Conn(hash, proto, cs, ss, flip ? dp : sp, flip ? sp : dp, this.addrText(cs, p.buf, flip ? d.dst6 : d.src6), this.addrText(ss, p.buf, flip ? d.src6 : d.dst6), ts);
+      conn = new Conn(hash, proto, cs, ss, flip ? dp : sp, flip ? sp : dp, this.addresses.text(cs), this.addresses.text(ss), ts);
       dir = flip ? 1 : 0;
       conn.hnext = this.table.get(hash);
       this.table.set(hash, conn);
@@ -343,13 +239,13 @@ export class PacketPipeline implements StreamReceiver {
       conn.ip0 += d.ipLen;
       conn.fr0 += p.wireLen;
       conn.pay0 += d.segLen;
-      if (conn.clientMac === undefined && d.macOff >= 0) conn.clientMac = this.mac(p.buf, d.macOff);
+      if (conn.clientMac === undefined && d.macOff >= 0) conn.clientMac = this.addresses.mac(p.buf, d.macOff);
     } else {
       conn.pk1++;
       conn.ip1 += d.ipLen;
       conn.fr1 += p.wireLen;
       conn.pay1 += d.segLen;
-      if (conn.serverMac === undefined && d.macOff >= 0) conn.serverMac = this.mac(p.buf, d.macOff);
+      if (conn.serverMac === undefined && d.macOff >= 0) conn.serverMac = this.addresses.mac(p.buf, d.macOff);
     }
     if (proto === PROTO_TCP) this.tcp(conn, dir, p, ts);
     else if (proto === PROTO_UDP && d.payLen > 0 && conn.mode !== MODE_NONE) this.udp(conn, dir, p.buf, ts);
@@ -599,40 +495,6 @@ export class PacketPipeline implements StreamReceiver {
     return new ConnInfo(conn.client, conn.server, conn.pa, conn.pb, conn.proto === PROTO_TCP ? 'tcp' : 'udp');
   }
 
-  private v6Id(buf: Uint8Array, off: number): number {
-    let key = '';
-    for (let i = 0; i < 16; i += 2) key += String.fromCharCode((buf[off + i] << 8) | buf[off + i + 1]);
-    let id = this.v6Ids.get(key);
-    if (id === undefined) {
-      id = V6_BASE + this.v6Text.length;
-      this.v6Text.push(formatIPv6(buf, off));
-      this.v6Ids.set(key, id);
-    }
-    return id;
-  }
-
-  private mac(buf: Uint8Array, off: number): string {
-    const v = ((buf[off] << 8) | buf[off + 1]) * 4294967296 + (((buf[off + 2] << 24) | (buf[off + 3] << 16) | (buf[off + 4] << 8) | buf[off + 5]) >>> 0);
-    let s = this.macText.get(v);
-    if (s === undefined) {
-      s = formatMac(buf, off);
-      if (this.macText.size < 65536) this.macText.set(v, s);
-    }
-    return s;
-  }
-
-  private addrText(id: number, _buf: Uint8Array, _off: number): string {
-    if (id >= V6_BASE) return this.v6Text[id - V6_BASE];
-    let s = this.v4Text.get(id);
-    if (s === undefined) {
-      s = formatIPv4(id);
-      // Bounded: a scan of a /8 must not grow it without limit.
-      if (this.v4Text.size >= 65536) this.v4Text.clear();
-      this.v4Text.set(id, s);
-    }
-    return s;
-  }
-
   private remove(conn: Conn): void {
     let c = this.table.get(conn.hash);
     if (c === conn) {
@@ -744,8 +606,4 @@ export class PacketPipeline implements StreamReceiver {
     // The facts now belong to the sink.
     r.facts = undefined;
   }
-}
-
-function endpoint(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
 }
