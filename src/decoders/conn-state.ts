@@ -17,6 +17,8 @@ export const MODE_NONE = 3;
 
 export class Conn {
   hnext: Conn | undefined = undefined;
+  /** Creation order: connections found done together are reported in it. */
+  readonly seq: number;
   readonly hash: number;
   readonly proto: number;
   /** Client and server address ids, ports. */
@@ -67,7 +69,8 @@ export class Conn {
   phi = false;
   facts: EdgeFacts | undefined;
 
-  constructor(hash: number, proto: number, a: number, b: number, pa: number, pb: number, client: string, server: string, ts: number) {
+  constructor(seq: number, hash: number, proto: number, a: number, b: number, pa: number, pb: number, client: string, server: string, ts: number) {
+    this.seq = seq;
     this.hash = hash;
     this.proto = proto;
     this.a = a;

@@ -21,6 +21,7 @@ import {
   PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodePacket,
 } from './packet.ts';
 import { AddressBook, V6_BASE } from './addresses.ts';
+import { ConnTable } from './conn-table.ts';
 import { Conn, ConnInfo, MODE_DATAGRAM, MODE_DETECT, MODE_NONE, MODE_STREAM } from './conn-state.ts';
 import { FragmentReassembler } from './fragments.ts';
 import type { StreamReceiver } from './tcp.ts';
@@ -85,6 +86,11 @@ class ConnSink implements AnalyzerSink {
   }
 }
 
+/** The table's order is its hashing; reports follow creation order. */
+function bySeq(x: Conn, y: Conn): number {
+  return x.seq - y.seq;
+}
+
 function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
   x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
@@ -125,8 +131,7 @@ export class PacketPipeline implements StreamReceiver {
     phi: false, facts: undefined, firstSeen: 0, lastSeen: 0, packets: [0, 0], ipBytes: [0, 0], frameBytes: [0, 0], payloadBytes: [0, 0],
     clientMac: undefined, serverMac: undefined, state: 'midstream', gaps: 0, gapBytes: 0, retransmittedBytes: 0,
   };
-  private readonly table = new Map<number, Conn>();
-  /** MAC text by 48-bit value: a handful of MACs serve many connections. */
+  private readonly table = new ConnTable();
   /** Address and MAC text, interned: hosts open many connections, and equal strings then share one object. */
   private readonly addresses = new AddressBook();
   /** Made at the first fragment: unfragmented traffic never touches it. */
@@ -194,7 +199,7 @@ export class PacketPipeline implements StreamReceiver {
     const dp = tcpOrUdp ? d.dport : 0;
     const hash = (mix32(s % V6_BASE) + mix32(t % V6_BASE) + Math.imul(sp + dp, 0x9e3779b1) + proto) | 0;
 
-    let conn = this.table.get(hash);
+    let conn = this.table.chain(hash);
     let dir: Direction = 0;
     while (conn) {
       if (conn.proto === proto) {
@@ -226,10 +231,9 @@ export class PacketPipeline implements StreamReceiver {
       else flip = sp < dp && sp < 1024 ? true : proto === PROTO_TCP && sp < dp && dp >= 32768;
       const cs = flip ? t : s;
       const ss = flip ? s : t;
-      conn = new Conn(hash, proto, cs, ss, flip ? dp : sp, flip ? sp : dp, this.addresses.text(cs), this.addresses.text(ss), ts);
+      conn = new Conn(this.stats.connections, hash, proto, cs, ss, flip ? dp : sp, flip ? sp : dp, this.addresses.text(cs), this.addresses.text(ss), ts);
       dir = flip ? 1 : 0;
-      conn.hnext = this.table.get(hash);
-      this.table.set(hash, conn);
+      this.table.add(conn);
       this.live++;
       this.stats.connections++;
     }
@@ -496,15 +500,7 @@ export class PacketPipeline implements StreamReceiver {
   }
 
   private remove(conn: Conn): void {
-    let c = this.table.get(conn.hash);
-    if (c === conn) {
-      if (conn.hnext) this.table.set(conn.hash, conn.hnext);
-      else this.table.delete(conn.hash);
-    } else {
-      while (c && c.hnext !== conn) c = c.hnext;
-      if (c) c.hnext = conn.hnext;
-    }
-    conn.hnext = undefined;
+    this.table.remove(conn);
     this.live--;
   }
 
@@ -513,12 +509,11 @@ export class PacketPipeline implements StreamReceiver {
     const now = this.now;
     this.frags?.expire(now);
     const done: Conn[] = [];
-    for (const head of this.table.values()) {
-      for (let c: Conn | undefined = head; c; c = c.hnext) {
-        const idle = now - c.last;
-        if ((c.closed && idle > CLOSED_LINGER_MS) || idle > (c.proto === PROTO_TCP ? this.tcpIdleMs : this.udpIdleMs)) done.push(c);
-      }
+    for (const c of this.table.collect([])) {
+      const idle = now - c.last;
+      if ((c.closed && idle > CLOSED_LINGER_MS) || idle > (c.proto === PROTO_TCP ? this.tcpIdleMs : this.udpIdleMs)) done.push(c);
     }
+    if (done.length > 1) done.sort(bySeq);
     for (const c of done) {
       this.remove(c);
       this.finish(c);
@@ -527,8 +522,7 @@ export class PacketPipeline implements StreamReceiver {
 
   /** The table is full: reports and drops the least recently active quarter. */
   private evict(): void {
-    const all: Conn[] = [];
-    for (const head of this.table.values()) for (let c: Conn | undefined = head; c; c = c.hnext) all.push(c);
+    const all = this.table.collect([]);
     all.sort((x, y) => x.last - y.last);
     const n = Math.max(1, all.length >> 2);
     this.sink.anomaly('connection-table-full', `more than ${this.maxConnections} live connections; the ${n} least recently active were reported early`, this.where());
@@ -541,8 +535,7 @@ export class PacketPipeline implements StreamReceiver {
   /** End of all input: every connection still open is reported. */
   end(): void {
     this.frags?.end();
-    const all: Conn[] = [];
-    for (const head of this.table.values()) for (let c: Conn | undefined = head; c; c = c.hnext) all.push(c);
+    const all = this.table.collect([]).sort(bySeq);
     this.table.clear();
     this.live = 0;
     for (const c of all) this.finish(c);
