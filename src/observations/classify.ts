@@ -101,12 +101,39 @@ export class ModelPlacer {
   }
 }
 
+/**
+ * The n keys with the highest counts, ties by key order. A selection into a
+ * short list rather than a sort of all entries: labels are made for every
+ * edge, and a count record holds a handful of keys.
+ */
 function topKeys(rec: Record<string, number>, n: number): string[] {
-  return Object.entries(rec).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([k]) => k);
+  const keys: string[] = [];
+  const counts: number[] = [];
+  for (const k in rec) {
+    const c = rec[k];
+    let i = keys.length;
+    while (i > 0 && (counts[i - 1] < c || (counts[i - 1] === c && keys[i - 1] > k))) i--;
+    if (i >= n) continue;
+    keys.splice(i, 0, k);
+    counts.splice(i, 0, c);
+    if (keys.length > n) {
+      keys.pop();
+      counts.pop();
+    }
+  }
+  return keys;
 }
 
 function hl7Family(messageType: string): string {
-  return messageType.split('^')[0].toUpperCase();
+  const caret = messageType.indexOf('^');
+  return (caret < 0 ? messageType : messageType.slice(0, caret)).toUpperCase();
+}
+
+/** The first of `types` that is not an acknowledgement, else the first. */
+function payloadTypes(types: string[]): string[] {
+  const payload: string[] = [];
+  for (const t of types) if (hl7Family(t) !== 'ACK') payload.push(t);
+  return payload.length ? payload : types;
 }
 
 function isProcessOf(p: Placement, names: readonly string[]): string | undefined {
@@ -136,8 +163,8 @@ function processOf(e: FlowEdge, src: Placement, dst: Placement): string {
   const hl7 = e.facts.hl7;
   if (hl7 && Object.keys(hl7.messageTypes).length > 0) {
     // Acknowledgements ride along with every message; the payload types decide.
-    const payload = topKeys(hl7.messageTypes, 8).filter((t) => hl7Family(t) !== 'ACK');
-    const family = hl7Family(payload[0] ?? 'ACK');
+    const types = topKeys(hl7.messageTypes, 8);
+    const family = hl7Family(payloadTypes(types)[0] ?? 'ACK');
     if (family === 'ORU') {
       // Results come from the lab or from monitors: the sender says which.
       return isProcessOf(src, ['patient-monitoring', 'diagnostics', 'radiology', 'surgery']) ?? 'diagnostics';
@@ -157,6 +184,7 @@ function sopName(uid: string): string {
   return SOP_CLASS_NAMES[uid] ?? uid;
 }
 
+/** A handover's two ends and what passes between them, as label parts. */
 interface Ends {
   from: string;
   to: string;
@@ -170,6 +198,8 @@ function busiest<T extends { count: number }>(pairs: T[]): T | undefined {
   return best;
 }
 
+const VERIFICATION = '1.2.840.10008.1.1';
+
 function describeDicom(e: FlowEdge, ends: Ends): void {
   const d = e.facts.dicom!;
   const pair = busiest(d.aePairs);
@@ -178,9 +208,17 @@ function describeDicom(e: FlowEdge, ends: Ends): void {
     ends.to = pair.called;
   }
   const cmds = topKeys(d.commands, 3);
-  ends.what.push(...cmds);
-  const sops = d.sopClasses.filter((u) => u !== '1.2.840.10008.1.1' || cmds.includes('C-ECHO'));
-  ends.what.push(...(sops.length ? sops : d.sopClasses).slice(0, 2).map(sopName));
+  for (const c of cmds) ends.what.push(c);
+  // Verification is named only when the flow echoes; it rides along in many negotiations.
+  const echo = cmds.includes('C-ECHO');
+  let named = 0;
+  for (const uid of d.sopClasses) {
+    if (named === 2) break;
+    if (uid === VERIFICATION && !echo) continue;
+    ends.what.push(sopName(uid));
+    named++;
+  }
+  if (named === 0) for (let i = 0; i < d.sopClasses.length && i < 2; i++) ends.what.push(sopName(d.sopClasses[i]));
   if (d.moveDestinations.length) ends.what.push(`move to ${d.moveDestinations.slice(0, 2).join('/')}`);
   if (pair && pair.outcome === 'rejected') ends.what.push('rejected');
 }
@@ -192,9 +230,7 @@ function describeHl7(e: FlowEdge, ends: Ends): void {
     ends.from = pair.sendingFacility ? `${pair.sendingApplication}/${pair.sendingFacility}` : pair.sendingApplication;
     ends.to = pair.receivingApplication || ends.to;
   }
-  const types = topKeys(h.messageTypes, 8);
-  const payload = types.filter((t) => hl7Family(t) !== 'ACK');
-  ends.what.push((payload.length ? payload : types).slice(0, 3).join(', ') || 'MLLP');
+  ends.what.push(payloadTypes(topKeys(h.messageTypes, 8)).slice(0, 3).join(', ') || 'MLLP');
 }
 
 function describeHttp(e: FlowEdge, ends: Ends): void {
@@ -214,15 +250,24 @@ function endpointName(p: Placement, address: string): string {
   return p.asset?.name ?? p.partner?.name ?? address;
 }
 
-function handoverOf(e: FlowEdge, src: Placement, dst: Placement): string {
+/**
+ * "Title: FROM -> TO, what, what". Built by one join: a label is kept for
+ * every edge, and concatenation would leave a tree of string pieces where
+ * join makes one flat string.
+ */
+function handoverOf(title: string, e: FlowEdge, src: Placement, dst: Placement): string {
   const ends: Ends = { from: endpointName(src, e.src), to: endpointName(dst, e.dst), what: [] };
-  if (e.facts.dicom) describeDicom(e, ends);
-  else if (e.facts.hl7) describeHl7(e, ends);
-  else if (e.facts.http) describeHttp(e, ends);
-  else if (e.facts.tls) ends.what.push(`TLS${e.facts.tls.sni.length ? ` ${e.facts.tls.sni.slice(0, 2).join(', ')}` : ''}`);
-  else if (e.facts.dns) ends.what.push(`DNS ${e.facts.dns.names.slice(0, 2).join(', ')}`);
-  if (ends.what.length === 0) ends.what.push(`${e.protocol === 'unknown' ? e.transport : e.protocol}/${e.dport}`);
-  return `${ends.from} -> ${ends.to}, ${ends.what.join(', ')}`;
+  const f = e.facts;
+  if (f.dicom) describeDicom(e, ends);
+  else if (f.hl7) describeHl7(e, ends);
+  else if (f.http) describeHttp(e, ends);
+  else if (f.tls) ends.what.push(`TLS${f.tls.sni.length ? ` ${f.tls.sni.slice(0, 2).join(', ')}` : ''}`);
+  else if (f.dns) ends.what.push(`DNS ${f.dns.names.slice(0, 2).join(', ')}`);
+  const what = ends.what;
+  if (what.length === 0) return [title, ': ', ends.from, ' -> ', ends.to, ', ', e.protocol === 'unknown' ? e.transport : e.protocol, '/', e.dport].join('');
+  const parts = [title, ': ', ends.from, ' -> ', ends.to];
+  for (const w of what) parts.push(', ', w);
+  return parts.join('');
 }
 
 function partnerOf(e: FlowEdge, placer: ModelPlacer | undefined, src: Placement, dst: Placement): string | undefined {
@@ -249,10 +294,7 @@ export function labelEdge(e: FlowEdge, placer?: ModelPlacer): FlowLabel {
   const src = placer ? placer.place(e.src) : none;
   const dst = placer ? placer.place(e.dst) : none;
   const process = processOf(e, src, dst);
-  // Joined rather than concatenated: a label is kept for every edge, and a
-  // template literal leaves a tree of string pieces (about 200 bytes) where
-  // join makes one flat string.
-  const handover = [PROCESS_TITLES[process] ?? process, handoverOf(e, src, dst)].join(': ');
+  const handover = handoverOf(PROCESS_TITLES[process] ?? process, e, src, dst);
   const partner = partnerOf(e, placer, src, dst);
   const external = partner !== undefined || isExternal(e.dst, dst) || isExternal(e.src, src);
   const label: FlowLabel = { process, handover, external };
