@@ -50,7 +50,14 @@ export class ConnTable {
     conn.hnext = undefined;
     this.size--;
     // Shrunk after a burst, so that sweeps stay proportional to what is live.
-    if (this.buckets.length > MIN_BUCKETS && this.size < this.buckets.length >> 3) this.resize(this.buckets.length >> 1);
+    if (this.buckets.length > MIN_BUCKETS && this.size < this.buckets.length >> 2) this.resize(this.buckets.length >> 1);
+  }
+
+  /** The live connections `pick` accepts, appended to `out`. */
+  select(pick: (c: Conn) => boolean, out: Conn[]): Conn[] {
+    const b = this.buckets;
+    for (let i = 0; i < b.length; i++) for (let c = b[i]; c; c = c.hnext) if (pick(c)) out.push(c);
+    return out;
   }
 
   /** Every live connection, appended to `out`. */

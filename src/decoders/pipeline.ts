@@ -504,15 +504,17 @@ export class PacketPipeline implements StreamReceiver {
     this.live--;
   }
 
+  /** Closed a while ago, or idle: made once, not per sweep. */
+  private readonly isDone = (c: Conn): boolean => {
+    const idle = this.now - c.last;
+    return (c.closed && idle > CLOSED_LINGER_MS) || idle > (c.proto === PROTO_TCP ? this.tcpIdleMs : this.udpIdleMs);
+  };
+
   /** Reports connections that closed a while ago or went idle. */
   private sweep(): void {
     const now = this.now;
     this.frags?.expire(now);
-    const done: Conn[] = [];
-    for (const c of this.table.collect([])) {
-      const idle = now - c.last;
-      if ((c.closed && idle > CLOSED_LINGER_MS) || idle > (c.proto === PROTO_TCP ? this.tcpIdleMs : this.udpIdleMs)) done.push(c);
-    }
+    const done = this.table.select(this.isDone, []);
     if (done.length > 1) done.sort(bySeq);
     for (const c of done) {
       this.remove(c);
