@@ -43,8 +43,8 @@ export class PcapInput {
 
   /** Moves the connections finished so far into the window. */
   drainInto(w: EdgeWindow): void {
-    if (this.agg.edges.size === 0 && this.agg.hosts.size === 0) return;
-    w.add(this.agg.edges.values(), this.agg.hosts.values());
+    if (this.agg.edges.length === 0 && this.agg.hosts.size === 0) return;
+    w.add(this.agg.edges, this.agg.hosts.values());
     this.agg.clearEdges();
     this.agg.hosts.clear();
   }

@@ -9,7 +9,7 @@
  * by their other fields and counts summed, numbers (the values of count
  * maps) are summed, booleans are or-ed, objects recurse.
  */
-import type { DicomAePair, DicomEdgeFacts, EdgeFacts, Hl7AppPair, Hl7EdgeFacts, HttpEdgeFacts, TlsEdgeFacts } from './types.ts';
+import { codeCounts, type DicomAePair, type DicomEdgeFacts, type EdgeFacts, type Hl7AppPair, type Hl7EdgeFacts, type HttpEdgeFacts, type TlsEdgeFacts } from './types.ts';
 
 /** Arrays with more than this many entries stop growing: facts summarise, they do not log. */
 export const MAX_FACT_ARRAY = 1000;
@@ -156,7 +156,8 @@ function strings(a: string[] | undefined, b: string[]): string[] {
 }
 
 function counts(a: Record<string, number> | undefined, b: Record<string, number>): Record<string, number> {
-  if (!a) return { ...b };
+  // Into a fresh record that keeps number keys ("200") cheap: a spread copy would not.
+  if (!a) a = codeCounts();
   // Object.keys and an index loop: measured 40% faster than for-in over these small maps of varied shapes.
   const keys = Object.keys(b);
   for (let i = 0; i < keys.length; i++) {

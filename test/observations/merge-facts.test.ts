@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mergeByShape, mergeFactsInto, MAX_FACT_ARRAY } from '../../src/observations/merge-facts.ts';
-import type { EdgeFacts } from '../../src/observations/types.ts';
+import { codeCounts, type EdgeFacts } from '../../src/observations/types.ts';
 
 // A small seeded generator: the same cases on every run.
 function rng(seed: number): () => number {
@@ -89,4 +89,37 @@ test('kinds without a typed merger are merged by shape; lists stop growing at th
   }
   assert.equal(pairs.dicom!.aePairs.length, 400);
   assert.ok(pairs.dicom!.aePairs.every((p) => p.count === 3));
+});
+
+test('status-code counts read, serialise and merge like a plain record, and keep codes out of an element array', () => {
+  const codes = [503, 200, 404, 200, 101, 999, 200, 401];
+  const cheap = codeCounts();
+  const plain: Record<string, number> = {};
+  for (const c of codes) {
+    cheap[String(c)] = (cheap[String(c)] ?? 0) + 1;
+    plain[String(c)] = (plain[String(c)] ?? 0) + 1;
+  }
+  assert.deepEqual(Object.keys(cheap), Object.keys(plain));
+  assert.equal(JSON.stringify(cheap), JSON.stringify(plain));
+  assert.deepEqual(cheap, plain);
+  // A plain record made this way holds a slot per index up to the largest code; ours does not.
+  // Measured by heap growth over many of them, with room for noise.
+  const perObject = (make: () => Record<string, number>) => {
+    const keep: Array<Record<string, number>> = [];
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 4000; i++) {
+      const o = make();
+      for (const c of codes) o[String(c)] = (o[String(c)] ?? 0) + 1;
+      keep.push(o);
+    }
+    return (process.memoryUsage().heapUsed - before) / keep.length;
+  };
+  const plainBytes = perObject(() => ({}));
+  const cheapBytes = perObject(codeCounts);
+  assert.ok(cheapBytes * 4 < plainBytes, `${cheapBytes.toFixed(0)} bytes per record, against ${plainBytes.toFixed(0)} for a plain one`);
+
+  const a: EdgeFacts = { http: { hosts: [], requests: {}, fhirResources: [], dicomweb: [], servers: [], userAgents: [], cleartextCredentials: false, statuses: codeCounts() } };
+  a.http!.statuses['200'] = 2;
+  mergeFactsInto(a, { http: { hosts: [], requests: {}, fhirResources: [], dicomweb: [], servers: [], userAgents: [], cleartextCredentials: false, statuses: { 200: 1, 404: 3 } } });
+  assert.deepEqual(a.http!.statuses, { 200: 3, 404: 3 });
 });

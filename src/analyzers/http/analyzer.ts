@@ -6,7 +6,7 @@
 import type {
   AnalyzerSink, ConnectionInfo, Direction, StreamAnalyzer, StreamParser,
 } from '../../decoders/analyzer.ts';
-import type { AppProtocol, HttpEdgeFacts, ProtocolRecord } from '../../observations/types.ts';
+import { codeCounts, type AppProtocol, type HttpEdgeFacts, type ProtocolRecord } from '../../observations/types.ts';
 import {
   BODY_CHUNKED, BODY_INVALID, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, HttpFraming,
 } from './framing.ts';
@@ -58,7 +58,7 @@ export function httpFacts(sink: AnalyzerSink): HttpEdgeFacts {
   const f = sink.facts();
   f.http ??= {
     hosts: [], requests: {}, fhirResources: [], dicomweb: [], servers: [], userAgents: [],
-    cleartextCredentials: false, statuses: {},
+    cleartextCredentials: false, statuses: codeCounts(),
   };
   return f.http;
 }
