@@ -114,12 +114,15 @@ function topKeys(rec: Record<string, number>, n: number): string[] {
     let i = keys.length;
     while (i > 0 && (counts[i - 1] < c || (counts[i - 1] === c && keys[i - 1] > k))) i--;
     if (i >= n) continue;
-    keys.splice(i, 0, k);
-    counts.splice(i, 0, c);
-    if (keys.length > n) {
-      keys.pop();
-      counts.pop();
+    // Shift right by hand: splice would make an array of the removed entries per call.
+    let j = keys.length < n ? keys.length : n - 1;
+    while (j > i) {
+      keys[j] = keys[j - 1];
+      counts[j] = counts[j - 1];
+      j--;
     }
+    keys[i] = k;
+    counts[i] = c;
   }
   return keys;
 }

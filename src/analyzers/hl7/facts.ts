@@ -20,7 +20,9 @@ export function emptyHl7Facts(): Hl7EdgeFacts {
 }
 
 export function carriesPhi(m: Hl7Message): boolean {
-  return m.segments.some((s) => PHI_SEGMENTS.includes(s));
+  const segs = m.segments;
+  for (let i = 0; i < segs.length; i++) if (PHI_SEGMENTS.includes(segs[i])) return true;
+  return false;
 }
 
 function isAck(m: Hl7Message): boolean {
@@ -72,8 +74,15 @@ export function foldMessage(m: Hl7Message, conn: ConnectionInfo, dir: Direction,
   const f = (sink.facts().hl7 ??= emptyHl7Facts());
   const ack = isAck(m);
   if (!ack) {
-    const pair = f.appPairs.find((p) => p.sendingApplication === h.sendingApplication && p.sendingFacility === h.sendingFacility
-      && p.receivingApplication === h.receivingApplication && p.receivingFacility === h.receivingFacility);
+    let pair;
+    for (let i = 0; i < f.appPairs.length; i++) {
+      const p = f.appPairs[i];
+      if (p.sendingApplication === h.sendingApplication && p.sendingFacility === h.sendingFacility
+        && p.receivingApplication === h.receivingApplication && p.receivingFacility === h.receivingFacility) {
+        pair = p;
+        break;
+      }
+    }
     if (pair) pair.count++;
     else if (f.appPairs.length < MAX_LIST) {
       f.appPairs.push({
@@ -85,8 +94,10 @@ export function foldMessage(m: Hl7Message, conn: ConnectionInfo, dir: Direction,
   const type = h.messageType || '(none)';
   if (f.messageTypes[type] !== undefined || Object.keys(f.messageTypes).length < MAX_LIST) f.messageTypes[type] = (f.messageTypes[type] ?? 0) + 1;
   addUnique(f.versions, h.version);
-  for (const s of m.segments) addUnique(f.segments, s);
-  for (const x of m.fields) addUnique(f.fields, x);
+  // Index loops: this runs per message, often before V8 optimises it, and a
+  // for-of there makes an iterator result per element.
+  for (let i = 0; i < m.segments.length; i++) addUnique(f.segments, m.segments[i]);
+  for (let i = 0; i < m.fields.length; i++) addUnique(f.fields, m.fields[i]);
   if (m.ackCode) f.acks[m.ackCode] = (f.acks[m.ackCode] ?? 0) + 1;
   const phi = carriesPhi(m);
   sink.setProtocol('hl7', phi ? { phi: true } : undefined);
@@ -102,7 +113,12 @@ export function foldMessage(m: Hl7Message, conn: ConnectionInfo, dir: Direction,
   }
   if (dir === 1 || !ack) {
     const server = sink.host(conn.server);
-    if (!server.listeningPorts.some((x) => x.transport === conn.transport && x.port === conn.serverPort) && server.listeningPorts.length < MAX_LIST) {
+    let listed = false;
+    for (let i = 0; i < server.listeningPorts.length; i++) {
+      const x = server.listeningPorts[i];
+      if (x.transport === conn.transport && x.port === conn.serverPort) listed = true;
+    }
+    if (!listed && server.listeningPorts.length < MAX_LIST) {
       server.listeningPorts.push({ transport: conn.transport, port: conn.serverPort, protocol: 'hl7' });
     }
   }

@@ -51,12 +51,37 @@ const LF = 0x0a;
 /** Header values are names of systems, not patient data; still, keep them short and printable. */
 function clean(s: string | undefined, max = 64): string {
   if (!s) return '';
+  let printable = true;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f) {
+      printable = false;
+      break;
+    }
+  }
+  // The usual case, without building the string again character by character.
+  if (printable) return (s.length > max ? s.slice(0, max) : s).trim();
   let out = '';
   for (let i = 0; i < s.length && out.length < max; i++) {
     const c = s.charCodeAt(i);
     out += c >= 0x20 && c < 0x7f ? s[i] : '?';
   }
   return out.trim();
+}
+
+/** "PID-5" and the like, made once per segment and field number: every message names a few dozen. */
+const fieldNames = new Map<number, string>();
+const MAX_NAMED_FIELD = 255;
+
+function fieldName(id: string, code: number, field: number): string {
+  if (field > MAX_NAMED_FIELD) return `${id}-${field}`;
+  const key = code * 256 + field;
+  let name = fieldNames.get(key);
+  if (name === undefined) {
+    name = `${id}-${field}`;
+    fieldNames.set(key, name);
+  }
+  return name;
 }
 
 function fnv1a(s: string): number {
@@ -185,7 +210,8 @@ export class SegmentScanner {
 
   private endField(): void {
     if (this.tracked && this.populated && this.fieldIdx > 0 && this.msg && this.msg.fields.length < MAX_FIELDS) {
-      const name = `${this.id}-${this.fieldIdx}`;
+      const c = this.idCodes;
+      const name = fieldName(this.id, (c[0] << 16) | (c[1] << 8) | c[2], this.fieldIdx);
       if (!this.msg.fields.includes(name)) this.msg.fields.push(name);
     }
   }
@@ -218,19 +244,21 @@ export class SegmentScanner {
     }
     if (this.msg.segments.length < MAX_SEGMENT_IDS && !this.msg.segments.includes(id)) this.msg.segments.push(id);
     if (id === 'MSA' && this.msg.ackCode === undefined) {
-      const f = this.split();
+      const f = this.split(2);
       this.msg.ackCode = clean(f[1], 4) || undefined;
     }
   }
 
-  private split(): string[] {
+  /** The captured segment's first `limit` fields (those after are never read). */
+  private split(limit: number): string[] {
     // One native call instead of a string built byte by byte; latin1 maps each byte to the same char code.
     const s = latin1Slice.call(this.buf, 0, this.bufLen);
-    return s.split(String.fromCharCode(this.fieldSep));
+    return s.split(String.fromCharCode(this.fieldSep), limit);
   }
 
   private parseMsh(): Hl7Message {
-    const f = this.split();
+    // Up to MSH-12 (f[11]).
+    const f = this.split(12);
     // f[0] = "MSH", f[1] = MSH-2 (MSH-1 is the separator itself), so MSH-n = f[n - 1].
     const enc = f[1] ?? '';
     this.comp = enc.length > 0 ? enc.charCodeAt(0) : 0x5e;

@@ -128,13 +128,19 @@ export class Hl7Parser implements StreamParser {
       this.anomaly('hl7.malformed', `${s.scanner.malformed} malformed segment(s) in a frame`);
       s.scanner.malformed = 0;
     }
-    const msgs: Hl7Message[] = s.scanner.done.splice(0);
-    for (const m of msgs) {
-      const h = m.header.controlIdHash;
-      const resent = h !== 0 && s.controlIds.has(h);
-      if (h !== 0 && !resent && s.controlIds.size < MAX_CONTROL_IDS) s.controlIds.add(h);
-      if (this.sink.wantsRecords !== false) this.sink.record(messageRecord(m, this.conn, dir, s.frameTs, truncated, resent));
-      foldMessage(m, this.conn, dir, this.sink);
+    // Emptied in place, not spliced into a new array per frame.
+    const msgs: Hl7Message[] = s.scanner.done;
+    try {
+      for (let i = 0; i < msgs.length; i++) {
+        const m = msgs[i];
+        const h = m.header.controlIdHash;
+        const resent = h !== 0 && s.controlIds.has(h);
+        if (h !== 0 && !resent && s.controlIds.size < MAX_CONTROL_IDS) s.controlIds.add(h);
+        if (this.sink.wantsRecords !== false) this.sink.record(messageRecord(m, this.conn, dir, s.frameTs, truncated, resent));
+        foldMessage(m, this.conn, dir, this.sink);
+      }
+    } finally {
+      msgs.length = 0;
     }
   }
 
