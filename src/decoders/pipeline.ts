@@ -20,7 +20,7 @@ import {
   DECODE_FRAGMENT, DECODE_MALFORMED, DECODE_NOT_IP, DECODE_OK, DecodedPacket, PROTO_ICMP, PROTO_ICMP6, PROTO_TCP,
   PROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodePacket,
 } from './packet.ts';
-import { AddressBook, V6_BASE } from './addresses.ts';
+import { AddressBook } from './addresses.ts';
 import { ConnTable } from './conn-table.ts';
 import { Conn, ConnInfo, MODE_DATAGRAM, MODE_DETECT, MODE_NONE, MODE_STREAM } from './conn-state.ts';
 import { FragmentReassembler } from './fragments.ts';
@@ -197,7 +197,9 @@ export class PacketPipeline implements StreamReceiver {
     const tcpOrUdp = proto === PROTO_TCP || proto === PROTO_UDP;
     const sp = tcpOrUdp ? d.sport : 0;
     const dp = tcpOrUdp ? d.dport : 0;
-    const hash = (mix32(s % V6_BASE) + mix32(t % V6_BASE) + Math.imul(sp + dp, 0x9e3779b1) + proto) | 0;
+    // mix32 works on the low 32 bits (its first xor truncates), so IPv6 ids
+    // above 2^32 need no modulo: a floating-point one is a C call per packet.
+    const hash = (mix32(s) + mix32(t) + Math.imul(sp + dp, 0x9e3779b1) + proto) | 0;
 
     let conn = this.table.chain(hash);
     let dir: Direction = 0;
