@@ -36,10 +36,9 @@ export interface OpenedInput {
   /** Compressed bytes read so far, for progress. */
   readBytes(): number;
   /**
-   * Plain files only: reads the whole content through two reused buffers (no
-   * allocation, no stream machinery), the next chunk read ahead while `cb`
-   * runs. `chunk` is valid only during the call; return false to stop. Use
-   * this or `chunks`, not both.
+   * Plain files only: reads the whole content through one reused buffer (no
+   * allocation, no stream machinery; see file-reader.ts). `chunk` is valid
+   * only during the call; return false to stop. Use this or `chunks`, not both.
    */
   forEachChunk?(cb: (chunk: Uint8Array) => boolean | void): Promise<void>;
 }
