@@ -26,6 +26,42 @@ function edgeCode(port: number, transport: string, protocol: string): number {
   return port * 256 + (TRANSPORT_CODE[transport] ?? 3) * 32 + (PROTOCOL_CODE[protocol] ?? 31);
 }
 
+/**
+ * A new edge. A class rather than an object literal: V8 tracks each literal
+ * site's objects for pretenuring, and on the mix bench the literal here cost
+ * 0.5 µs per edge against nothing measurable for the class. Its fields are
+ * FlowEdge's, declared in the same order, so JSON output is unchanged.
+ */
+class EdgeRecord implements FlowEdge {
+  src: string;
+  dst: string;
+  transport: FlowEdge['transport'];
+  dport: number;
+  protocol: FlowEdge['protocol'];
+  protocolFrom: FlowEdge['protocolFrom'];
+  bytes = 0;
+  packets = 0;
+  sessions = 0;
+  firstSeen: number;
+  lastSeen: number;
+  encrypted = false;
+  phi = false;
+  facts: FlowEdge['facts'] = {};
+  sources: string[];
+
+  constructor(c: ConnectionRecord, proto: FlowEdge['protocol'], sources: string[]) {
+    this.src = c.client;
+    this.dst = c.server;
+    this.transport = c.transport;
+    this.dport = c.serverPort;
+    this.protocol = proto;
+    this.protocolFrom = c.protocolFrom;
+    this.firstSeen = c.firstSeen;
+    this.lastSeen = c.lastSeen;
+    this.sources = sources;
+  }
+}
+
 export class FlowAggregator {
   /** Every edge, in the order first seen (an array: a Set hashes each new edge object, a third of this function's time). */
   readonly edges: FlowEdge[] = [];
@@ -66,11 +102,7 @@ export class FlowAggregator {
     else if (slot && edgeCode(slot.dport, slot.transport, slot.protocol) === code) e = slot;
     if (e && (e.transport !== c.transport || e.protocol !== proto)) e = this.findSlow(c);
     if (!e) {
-      e = {
-        src: c.client, dst: c.server, transport: c.transport, dport: c.serverPort, protocol: proto,
-        protocolFrom: c.protocolFrom, bytes: 0, packets: 0, sessions: 0, firstSeen: c.firstSeen, lastSeen: c.lastSeen,
-        encrypted: false, phi: false, facts: {}, sources: this.sources,
-      };
+      e = new EdgeRecord(c, proto, this.sources);
       this.edges.push(e);
       if (!slot) byServer.set(c.server, e);
       else if (slot instanceof Map) {
