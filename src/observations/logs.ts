@@ -4,9 +4,11 @@
  * seconds, the connection as id.orig_h/id.orig_p/id.resp_h/id.resp_p.
  * Records come from analyzers, which never put PHI in them.
  */
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProtocolRecord } from './types.ts';
+
+// Not an ESM import: see cli/main.ts.
+const { closeSync, mkdirSync, openSync, writeSync } = process.getBuiltinModule('node:fs');
 
 const FLUSH_AT = 64 * 1024;
 

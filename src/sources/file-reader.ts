@@ -11,7 +11,9 @@
  *
  * A chunk is valid only during the callback: its buffer is reused.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+
+// Not an ESM import: see cli/main.ts.
+const { closeSync, openSync, readSync } = process.getBuiltinModule('node:fs');
 
 /**
  * Calls `cb` with each chunk of the file in order until the end or until it

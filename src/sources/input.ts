@@ -10,13 +10,15 @@
  * `inputReader: InputReader`. No list to edit
  * elsewhere, and sources stay free of imports from higher layers.
  */
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InputError } from '../core/errors.ts';
 import type { Observations } from '../observations/types.ts';
 import { forEachFileChunk } from './file-reader.ts';
 import { isCaptureMagic } from './pcap.ts';
+
+// Not an ESM import: see cli/main.ts.
+const { closeSync, createReadStream, existsSync, openSync, readSync, statSync } = process.getBuiltinModule('node:fs');
 
 /** An opened input: the first bytes (decompressed) for sniffing, and every chunk from the start. */
 export interface OpenedInput {
