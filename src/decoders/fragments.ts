@@ -9,10 +9,34 @@
  * taken out) and the joined payload. Callers decode it like any other
  * frame, so UDP analyzers and TCP reassembly see it unchanged.
  *
- * Overlaps keep the bytes that came first (as Linux and the BSDs do for
- * new data since RFC 5722) and are reported, since differing overlaps are
- * an IDS evasion technique. Memory is bounded by a cap on bytes held and on
- * concurrent reassemblies: the oldest is dropped first, and reported.
+ * Overlapping fragments are an IDS evasion technique (the sensor and the
+ * host may each keep other bytes), so each is reported, and each family is
+ * handled as its hosts handle it:
+ * - IPv4 (RFC 791 allows overlaps): the bytes that came first are kept.
+ * - IPv6 (RFC 5722, whose rule RFC 8200 section 4.5 carries on): a
+ *   fragment that overlaps another of its datagram, with the same bytes or
+ *   not, drops the whole datagram (reported as ip-fragment-overlap), and
+ *   its fragments that arrive later within the timeout are dropped too,
+ *   silently, rather than starting a new reassembly. A last fragment that
+ *   contradicts the datagram's end, or a fragment past that end, drops it
+ *   as well (Linux does the same; keeping either end would be a guess).
+ *
+ * Exact duplicates under IPv6: RFC 5722 section 4 alone makes them fatal
+ * too, but RFC 8200 section 4.5, which obsoletes RFC 2460 and includes RFC
+ * 5722's rule, notes that the network may duplicate fragments and lets a
+ * host drop an exact duplicate alone while keeping the rest of the packet.
+ * We take that option: a fragment with the offset, length and (captured)
+ * bytes of one held is dropped alone and reported as ip-fragment-duplicate,
+ * and the datagram is still rebuilt. Hosts do the same (Linux drops a copy
+ * that falls within fragments it holds, without comparing bytes), so the
+ * host we watch would get that datagram, and a passive sensor sees copies
+ * routinely (SPAN sessions that mirror both ports, loops); dropping those
+ * datagrams would lose real traffic without stopping any evasion. A copy
+ * with other bytes, or other boundaries, is an overlap and drops it.
+ *
+ * Memory is bounded by a cap on bytes held and on concurrent reassemblies:
+ * the oldest is dropped first, and reported; the keys of dropped IPv6
+ * datagrams are remembered for one timeout, at most maxDatagrams of them.
  * Timeouts run on capture time, so a file read fast behaves as it did live.
  */
 
@@ -34,6 +58,10 @@ export interface FragmentStats {
   reassembled: number;
   /** Fragments that overlapped bytes already held, same bytes or not. */
   overlaps: number;
+  /** IPv6 datagrams dropped whole because their fragments overlapped or disagreed on the end (RFC 5722). */
+  discarded: number;
+  /** IPv6 fragments dropped because they belong to a datagram dropped that way within the timeout. */
+  afterDiscard: number;
   /** Partial datagrams dropped because their time ran out (or the input ended). */
   timeouts: number;
   /** Partial datagrams dropped to stay within maxBytes / maxDatagrams. */
@@ -46,6 +74,8 @@ export interface FragmentStats {
 const MAX_DATAGRAM = 65535;
 /** Pieces one datagram may arrive in; tiny-fragment floods stop here. */
 const MAX_PIECES = 256;
+/** What conflict() returns for an exact copy of a fragment already held. */
+const DUPLICATE = 'duplicate';
 
 class Partial {
   readonly key: string;
@@ -94,13 +124,19 @@ interface Fragment {
 }
 
 export class FragmentReassembler {
-  readonly stats: FragmentStats = { fragments: 0, reassembled: 0, overlaps: 0, timeouts: 0, evicted: 0, malformed: 0 };
+  readonly stats: FragmentStats = { fragments: 0, reassembled: 0, overlaps: 0, discarded: 0, afterDiscard: 0, timeouts: 0, evicted: 0, malformed: 0 };
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly maxDatagrams: number;
   private readonly report: (kind: string, message: string) => void;
   /** In arrival order of each datagram's first fragment: the oldest is first. */
   private readonly partials = new Map<string, Partial>();
+  /**
+   * Keys of IPv6 datagrams dropped for an overlap (RFC 5722), with the
+   * capture time until which their fragments are dropped on sight: one
+   * timeout after the drop. In order of the drop; at most maxDatagrams.
+   */
+  private readonly discardedKeys = new Map<string, number>();
   private heldBytes = 0;
   private readonly f: Fragment = {
     v6: false, key: '', offset: 0, payOff: 0, declared: 0, captured: 0, more: false, ipOff: 0, headLen: 0, nextAt: 0, innerNext: 0,
@@ -149,6 +185,22 @@ export class FragmentReassembler {
       return out;
     }
     let p = this.partials.get(f.key);
+    if (f.v6) {
+      if (this.discardedKeys.has(f.key)) {
+        // A datagram already dropped for an overlap: its later fragments go too (RFC 5722), silently.
+        this.stats.afterDiscard++;
+        return undefined;
+      }
+      const why = p ? conflict(p, f, buf) : '';
+      if (why === DUPLICATE) {
+        this.overlap('an IPv6 fragment repeats one already received (the copy was dropped, RFC 8200)', false);
+        return undefined;
+      }
+      if (why && p) {
+        this.discard(p, why, ts);
+        return undefined;
+      }
+    }
     if (!p) {
       const want = Math.min(MAX_DATAGRAM, Math.max(2048, f.more ? 2 * (f.offset + f.declared) : f.offset + f.declared));
       this.makeRoom(want);
@@ -202,6 +254,10 @@ export class FragmentReassembler {
       this.report('ip-fragment-timeout', `a fragmented datagram was still incomplete ${this.timeoutMs / 1000} s after its first fragment (missing fragments) and was dropped`);
       this.forget(p);
     }
+    for (const [key, until] of this.discardedKeys) {
+      if (now <= until) break;
+      this.discardedKeys.delete(key);
+    }
   }
 
   /** End of input: every datagram still incomplete is dropped and counted as timed out. */
@@ -211,6 +267,7 @@ export class FragmentReassembler {
       this.report('ip-fragment-timeout', 'a fragmented datagram was still incomplete at the end of the input (missing fragments) and was dropped');
       this.forget(p);
     }
+    this.discardedKeys.clear();
   }
 
   /** Copies the part of [start, stop) no earlier fragment covered; reports the rest as overlap. */
@@ -254,6 +311,27 @@ export class FragmentReassembler {
       insertPiece(pieces, s, e, ce);
     }
     if (overlapped) this.overlap(differs ? 'overlapping fragments carry different bytes (the first were kept)' : 'a fragment repeats bytes already received', differs);
+  }
+
+  /**
+   * IPv6: drops a datagram whose fragments overlap, and remembers its key
+   * for one timeout so that its later fragments cannot start a new
+   * reassembly that the remaining ones would complete (RFC 5722 section 4:
+   * the datagram "and any constituent fragments, including those not yet
+   * received" are discarded). The offending fragment counts as an overlap.
+   */
+  private discard(p: Partial, why: string, ts: number): void {
+    this.overlap(`${why}: the IPv6 datagram was dropped with any later fragments of it (RFC 5722)`, true);
+    this.stats.discarded++;
+    this.forget(p);
+    if (this.discardedKeys.size >= this.maxDatagrams) {
+      // The bound on datagrams held applies to the ones remembered as dropped, too: the oldest is forgotten.
+      for (const key of this.discardedKeys.keys()) {
+        this.discardedKeys.delete(key);
+        break;
+      }
+    }
+    this.discardedKeys.set(p.key, ts + this.timeoutMs);
   }
 
   private overlap(message: string, evasive: boolean): void {
@@ -354,6 +432,40 @@ function parse(buf: Uint8Array, o: number, end: number, f: Fragment): string {
   for (let i = 8; i < 40; i += 2) key += String.fromCharCode((buf[o + i] << 8) | buf[o + i + 1]);
   f.key = key + String.fromCharCode((buf[p + 4] << 8) | buf[p + 5], (buf[p + 6] << 8) | buf[p + 7], buf[p]);
   return '';
+}
+
+/**
+ * IPv6: whether fragment f (payload in buf) may join p. Returns '' when it
+ * may, DUPLICATE when it is an exact copy of a fragment held (same offset,
+ * length and captured bytes), otherwise why the datagram must be dropped.
+ * With IPv6 no overlap is ever accepted, so p's pieces are exactly the
+ * fragments received, and an exact copy is a piece with f's bounds.
+ */
+function conflict(p: Partial, f: Fragment, buf: Uint8Array): string {
+  const start = f.offset;
+  const stop = start + f.declared;
+  if (!f.more) {
+    if (p.total < 0 && maxEnd(p.pieces) > stop) return 'a last fragment ends before bytes already received';
+    if (p.total >= 0 && stop !== p.total) return 'two last fragments disagree on the datagram length';
+  }
+  if (p.total >= 0 && stop > p.total) return 'a fragment reaches past the end the last fragment set';
+  const pieces = p.pieces;
+  let overlapped = false;
+  let exact = false;
+  for (let i = 0; i < pieces.length && pieces[i] < stop; i += 3) {
+    const ps = pieces[i];
+    const pe = pieces[i + 1];
+    if (pe <= start) continue;
+    overlapped = true;
+    if (ps === start && pe === stop) exact = true;
+    // Compare what both copies captured of the bytes they share.
+    const cmpEnd = Math.min(pe, stop, pieces[i + 2], start + f.captured);
+    for (let b = Math.max(ps, start); b < cmpEnd; b++) {
+      if (p.data[b] !== buf[f.payOff + (b - start)]) return 'overlapping IPv6 fragments carry different bytes';
+    }
+  }
+  if (!overlapped) return '';
+  return exact ? DUPLICATE : 'IPv6 fragments overlap (with the same bytes)';
 }
 
 /** Inserts (s, e, ce) keeping the triples sorted by start. */

@@ -3,9 +3,11 @@
  * IPv6 fragments decode as tshark decodes them (tshark reassembles by
  * default), in the corpus and from a real resolver whose loopback MTU
  * forces the kernel to fragment; TCP over fragments (out of order,
- * repeated) gives the same streams as the unfragmented capture; overlaps
- * keep the first bytes and are reported; missing fragments time out on
- * capture time; the reassembler's bounds hold.
+ * repeated) gives the same streams as the unfragmented capture; IPv4
+ * overlaps keep the first bytes and are reported; IPv6 overlaps drop the
+ * datagram and its later fragments (RFC 5722) while exact copies are
+ * dropped alone (RFC 8200); missing fragments time out on capture time; the
+ * reassembler's bounds hold.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -184,6 +186,87 @@ describe('corpus: zeek_dns-edns-ecs.pcap', () => {
   });
 });
 
+describe('IPv6 overlaps (RFC 5722): the datagram is dropped, not rebuilt', () => {
+  /** The corpus, and the largest DNS answer in it over IPv6 and UDP, cut in 128-byte fragments (and in 256-byte ones). */
+  function v6Answer() {
+    const p = readPcap(DNS);
+    const [[frame, id]] = tsharkFields(DNS, ['frame.number', 'dns.id', 'frame.len'], 'ipv6 && udp && dns.flags.response==1 && !ipv6.fraghdr')
+      .sort((a, b) => Number(b[2]) - Number(a[2]));
+    const index = Number(frame) - 1;
+    const rec = p.records[index];
+    const small = fragmentFrame(rec.data, 128, 0x1234);
+    const large = fragmentFrame(rec.data, 256, 0x1234);
+    assert.ok(small.length >= 4 && large.length >= 2, `${small.length} and ${large.length} fragments`);
+    /** tshark's answers for the unaltered corpus, without this one. */
+    const others = tsharkResponses(DNS).filter((x) => !x.startsWith(`${Number(id)} `));
+    assert.equal(others.length, tsharkResponses(DNS).length - 1);
+    /** The corpus with this answer replaced by the given frames, and the 1-based frame number of each of them. */
+    const withFrames = (name: string, frames: Uint8Array[]) => {
+      const records = p.records.slice();
+      records.splice(index, 1, ...frames.map((data) => ({ ...rec, data, wireLen: data.length })));
+      return write(name, { ...p, records });
+    };
+    return { index, small, large, others, withFrames };
+  }
+
+  /** A copy of a fragment with its payload (after Ethernet, IPv6 and fragment headers) rewritten. */
+  function forge(frag: Uint8Array, xor: number): Uint8Array {
+    const f = Uint8Array.from(frag);
+    for (let i = 14 + 40 + 8; i < f.length; i++) f[i] ^= xor;
+    return f;
+  }
+
+  test('a fragment again with other bytes: the DNS answer is not delivered, the overlap is reported (tshark sees the conflict too)', async () => {
+    const { index, small: [f0, f1, ...rest], others, withFrames } = v6Answer();
+    const f = withFrames('v6-overlap.pcap', [f0, f1, forge(f1, 0x5a), ...rest]);
+    const r = await run(f);
+    assert.deepEqual(ourResponses(r.records), others);
+    // Only the overlap: the fragments after it start no reassembly that would time out.
+    assert.deepEqual(fragmentAnomalies(r.anomalies), ['ip-fragment-overlap x1']);
+    const a = r.anomalies.find((x) => x.kind === 'ip-fragment-overlap');
+    assert.match(a?.message ?? '', /different bytes.*dropped.*RFC 5722/);
+    assert.equal(a?.where, `capture#${index + 3}`, 'reported at the forged copy');
+    assert.equal(r.stats.fragments, 8 + 3 + rest.length);
+    assert.equal(r.stats.reassembled, 4, 'the IPv4 answers only');
+    assert.ok(tsharkFields(f, ['frame.number'], 'ipv6.fragment.overlap.conflict').length > 0, 'tshark flags the conflicting overlap');
+  });
+
+  test('an overlap with the same bytes at other boundaries: dropped too', async () => {
+    const { small: [f0, f1, ...rest], large: [g0], others, withFrames } = v6Answer();
+    // g0 covers f0 and f1 with their own bytes, as a second fragmentation of the datagram would.
+    const f = withFrames('v6-overlap-same.pcap', [f0, f1, g0, ...rest]);
+    const r = await run(f);
+    assert.deepEqual(ourResponses(r.records), others);
+    assert.deepEqual(fragmentAnomalies(r.anomalies), ['ip-fragment-overlap x1']);
+    assert.match(r.anomalies.find((x) => x.kind === 'ip-fragment-overlap')?.message ?? '', /same bytes.*dropped.*RFC 5722/);
+    assert.equal(r.stats.reassembled, 4);
+    const overlaps = tsharkFields(f, ['frame.number'], 'ipv6.fragment.overlap');
+    assert.ok(overlaps.length > 0, 'tshark flags the overlap');
+    assert.equal(tsharkFields(f, ['frame.number'], 'ipv6.fragment.overlap.conflict').length, 0, 'without a conflict');
+  });
+
+  test('two spoofed fragments that conflict, then the whole genuine datagram: none of it is rebuilt within the timeout', async () => {
+    const { small, others, withFrames } = v6Answer();
+    // Fragments that arrive after the drop would complete the datagram on their own, were it forgotten.
+    const f = withFrames('v6-poisoned.pcap', [forge(small[1], 0x5a), forge(small[1], 0xa5), ...small]);
+    const r = await run(f);
+    assert.deepEqual(ourResponses(r.records), others);
+    assert.deepEqual(fragmentAnomalies(r.anomalies), ['ip-fragment-overlap x1']);
+    assert.equal(r.stats.fragments, 8 + 2 + small.length);
+    assert.equal(r.stats.reassembled, 4);
+  });
+
+  test('an exact copy of a fragment is dropped alone (RFC 8200): the answer is delivered, the copy reported as a duplicate', async () => {
+    const { small: [f0, f1, ...rest], withFrames } = v6Answer();
+    const f = withFrames('v6-duplicate.pcap', [f0, f1, Uint8Array.from(f1), ...rest]);
+    const r = await run(f);
+    assert.deepEqual(ourResponses(r.records), tsharkResponses(DNS));
+    assert.deepEqual(fragmentAnomalies(r.anomalies), ['ip-fragment-duplicate x1']);
+    assert.equal(r.stats.reassembled, 5);
+    assert.equal(tsharkFields(f, ['frame.number'], 'ipv6.fragment.overlap.conflict').length, 0);
+  });
+});
+
 describe('a real resolver whose loopback MTU makes the kernel fragment its answers', () => {
   test('60 AAAA answers (1.7 KB) over IPv4 and over IPv6 decode as tshark decodes them', async () => {
     const ns = new WebNamespace('frag');
@@ -266,6 +349,75 @@ describe('the reassembler on its own', () => {
     f[25] = ck & 0xff;
     return f;
   }
+
+  /** An Ethernet/IPv6 UDP frame with `n` payload bytes of value `fill`. */
+  function udp6(n: number, fill: number, src = 1): Uint8Array {
+    const f = new Uint8Array(14 + 40 + 8 + n);
+    f[12] = 0x86;
+    f[13] = 0xdd;
+    f[14] = 0x60;
+    f[18] = (8 + n) >> 8;
+    f[19] = (8 + n) & 0xff;
+    f[20] = 17;
+    f[21] = 64;
+    f[22] = 0xfd;
+    f[14 + 23] = src;
+    f[38] = 0xfd;
+    f[14 + 39] = 2;
+    f.set([0x30, 0x39, 0x00, 0x35, (8 + n) >> 8, (8 + n) & 0xff], 54);
+    f.fill(fill, 62);
+    return f;
+  }
+
+  test('IPv6: a datagram dropped for an overlap is remembered for one timeout, then its id may be reassembled again', () => {
+    const seen: string[] = [];
+    const r = new FragmentReassembler({ anomaly: (k) => seen.push(k) });
+    const orig = udp6(1992, 3);
+    const [a, b] = fragmentFrame(orig, 1000, 7);
+    const other = Uint8Array.from(a);
+    other[100] ^= 1;
+    assert.equal(r.add(a, 0, 14, a.length, 0), undefined);
+    assert.equal(r.add(other, 0, 14, other.length, 1000), undefined);
+    assert.equal(r.stats.discarded, 1);
+    assert.equal(r.pending, 0);
+    assert.equal(r.bytesHeld, 0);
+    // Both fragments again would complete it: dropped, without another report.
+    assert.equal(r.add(a, 0, 14, a.length, 2000), undefined);
+    assert.equal(r.add(b, 0, 14, b.length, 31_000), undefined);
+    assert.equal(r.stats.afterDiscard, 2);
+    assert.equal(r.pending, 0);
+    assert.deepEqual(seen, ['ip-fragment-overlap']);
+    // 30 s after the drop, the id is free again.
+    assert.equal(r.add(a, 0, 14, a.length, 31_001), undefined);
+    assert.deepEqual(r.add(b, 0, 14, b.length, 31_002), orig);
+    assert.equal(r.stats.afterDiscard, 2);
+  });
+
+  test('IPv6: at most maxDatagrams dropped datagrams are remembered, the oldest forgotten first', () => {
+    const r = new FragmentReassembler({ maxDatagrams: 2 });
+    const origs = [1, 2, 3].map((src) => udp6(1992, src, src));
+    for (const [k, o] of origs.entries()) {
+      const [a] = fragmentFrame(o, 1000, 9);
+      const other = Uint8Array.from(a);
+      other[100] ^= 1;
+      r.add(a, 0, 14, a.length, k);
+      r.add(other, 0, 14, other.length, k);
+    }
+    assert.equal(r.stats.discarded, 3);
+    // The first was forgotten to keep two: it can be rebuilt; the last two cannot.
+    const complete = origs.map((o, k) => {
+      let out: Uint8Array | undefined;
+      for (const p of fragmentFrame(o, 1000, 9)) out = r.add(p, 0, 14, p.length, 10 + k) ?? out;
+      return out !== undefined;
+    });
+    assert.deepEqual(complete, [true, false, false]);
+    r.end();
+    assert.equal(r.pending, 0);
+    // The end of input forgets them all.
+    let out: Uint8Array | undefined;
+    for (const p of fragmentFrame(origs[2], 1000, 9)) out = r.add(p, 0, 14, p.length, 20) ?? out;
+    assert.deepEqual(out, origs[2]);
+  });
 
   test('a rebuilt frame equals the original, header checksum included', () => {
     const orig = udp4(3000, 7, 99);
