@@ -7,7 +7,10 @@
  * new frame of the same link type: the first fragment's link header, its IP
  * header with the fragment fields cleared (IPv6: with the fragment header
  * taken out) and the joined payload. Callers decode it like any other
- * frame, so UDP analyzers and TCP reassembly see it unchanged.
+ * frame, so UDP analyzers and TCP reassembly see it unchanged. With it,
+ * `rebuilt` says how many fragment frames went into the datagram and their
+ * IP and frame bytes, so that callers can count the packets on the wire (as
+ * tshark's conversations and NetFlow exporters do) rather than one.
  *
  * Overlapping fragments are an IDS evasion technique (the sensor and the
  * host may each keep other bytes), so each is reported, and each family is
@@ -49,6 +52,16 @@ export interface FragmentOptions {
   maxDatagrams?: number;
   /** Called for each problem met; `kind` is one of the ip-fragment-* anomaly kinds. */
   anomaly?: (kind: string, message: string) => void;
+}
+
+/** The fragment frames a rebuilt datagram came in: what was on the wire for it. */
+export interface FragmentTally {
+  /** Fragment frames received for the datagram, copies and overlapping ones included. */
+  fragments: number;
+  /** Sum of their IP total lengths (IPv6: 40 + payload length), headers included. */
+  ipBytes: number;
+  /** Sum of their frame lengths on the wire. */
+  frameBytes: number;
 }
 
 export interface FragmentStats {
@@ -94,6 +107,10 @@ class Partial {
   /** Payload length, known once the last fragment (MF clear) arrived; -1 before. */
   total = -1;
   held: number;
+  /** The fragment frames received so far (FragmentTally). */
+  frames = 0;
+  ipBytes = 0;
+  frameBytes = 0;
 
   constructor(key: string, v6: boolean, ts: number, size: number) {
     this.key = key;
@@ -137,6 +154,11 @@ export class FragmentReassembler {
    * timeout after the drop. In order of the drop; at most maxDatagrams.
    */
   private readonly discardedKeys = new Map<string, number>();
+  /**
+   * Set when add() returns a datagram: the fragment frames it came in. One
+   * object, refilled: read it before the next add().
+   */
+  readonly rebuilt: FragmentTally = { fragments: 0, ipBytes: 0, frameBytes: 0 };
   private heldBytes = 0;
   private readonly f: Fragment = {
     v6: false, key: '', offset: 0, payOff: 0, declared: 0, captured: 0, more: false, ipOff: 0, headLen: 0, nextAt: 0, innerNext: 0,
@@ -162,9 +184,11 @@ export class FragmentReassembler {
   /**
    * Offers one fragment: the frame is buf[frameOff, end), its IP header at
    * ipOff. Returns the rebuilt frame when this fragment completed its
-   * datagram, otherwise undefined. `ts` is capture time in ms.
+   * datagram (and fills `rebuilt`), otherwise undefined. `ts` is capture
+   * time in ms; `wireLen` the frame's length on the wire, when the snaplen
+   * cut it.
    */
-  add(buf: Uint8Array, frameOff: number, ipOff: number, end: number, ts: number): Uint8Array | undefined {
+  add(buf: Uint8Array, frameOff: number, ipOff: number, end: number, ts: number, wireLen = end - frameOff): Uint8Array | undefined {
     this.stats.fragments++;
     this.expire(ts);
     const f = this.f;
@@ -182,6 +206,7 @@ export class FragmentReassembler {
       const head = buf.subarray(frameOff, ipOff + f.headLen);
       const out = assemble(head, ipOff - frameOff, f.nextAt - frameOff, f.innerNext, true, buf.subarray(f.payOff, f.payOff + f.captured), f.declared);
       this.stats.reassembled++;
+      this.tally(1, f.payOff - f.ipOff + f.declared, wireLen);
       return out;
     }
     let p = this.partials.get(f.key);
@@ -192,8 +217,10 @@ export class FragmentReassembler {
         return undefined;
       }
       const why = p ? conflict(p, f, buf) : '';
-      if (why === DUPLICATE) {
+      if (why === DUPLICATE && p) {
         this.overlap('an IPv6 fragment repeats one already received (the copy was dropped, RFC 8200)', false);
+        // The copy was on the wire all the same: it counts with the datagram.
+        addFrame(p, f, wireLen);
         return undefined;
       }
       if (why && p) {
@@ -208,6 +235,7 @@ export class FragmentReassembler {
       this.partials.set(f.key, p);
       this.heldBytes += want;
     }
+    addFrame(p, f, wireLen);
     if (p.pieces.length >= MAX_PIECES * 3) {
       this.forget(p);
       return this.malformed(`a datagram in more than ${MAX_PIECES} fragments`);
@@ -243,6 +271,7 @@ export class FragmentReassembler {
     if (p.total < 0 || !p.head || !covers(p.pieces, p.total)) return undefined;
     this.forget(p);
     this.stats.reassembled++;
+    this.tally(p.frames, p.ipBytes, p.frameBytes);
     return assemble(p.head, p.linkLen, p.nextAt, p.innerNext, p.v6, p.data.subarray(0, capturedPrefix(p.pieces)), p.total);
   }
 
@@ -334,6 +363,13 @@ export class FragmentReassembler {
     this.discardedKeys.set(p.key, ts + this.timeoutMs);
   }
 
+  private tally(fragments: number, ipBytes: number, frameBytes: number): void {
+    const t = this.rebuilt;
+    t.fragments = fragments;
+    t.ipBytes = ipBytes;
+    t.frameBytes = frameBytes;
+  }
+
   private overlap(message: string, evasive: boolean): void {
     this.stats.overlaps++;
     this.report(evasive ? 'ip-fragment-overlap' : 'ip-fragment-duplicate', message);
@@ -405,12 +441,19 @@ function parse(buf: Uint8Array, o: number, end: number, f: Fragment): string {
   let next = buf[o + 6];
   let nextAt = o + 6;
   let p = o + 40;
-  // Hop-by-hop, routing and destination options may precede the fragment header (the unfragmentable part).
-  for (let hops = 0; hops < 16 && (next === 0 || next === 43 || next === 60); hops++) {
-    if (p + 8 > ipEnd) return 'IPv6 extension header cut short';
+  // Hop-by-hop, routing and destination options may precede the fragment
+  // header (the unfragmentable part), and so may an Authentication Header:
+  // RFC 4302 section 3.1.1 puts it after the fragment header, but tshark and
+  // the decoder's walk (packet.ts) read it before one too. Its length counts
+  // 4-octet units minus 2 (RFC 4302 section 2.2).
+  for (let hops = 0; hops < 16 && (next === 0 || next === 43 || next === 60 || next === 51); hops++) {
+    const ah = next === 51;
+    if (p + (ah ? 12 : 8) > ipEnd) return 'IPv6 extension header cut short';
+    const hlen = ah ? (buf[p + 1] + 2) * 4 : (buf[p + 1] + 1) * 8;
+    if (ah && hlen < 12) return 'IPv6 AH header length invalid';
     nextAt = p;
     next = buf[p];
-    p += (buf[p + 1] + 1) * 8;
+    p += hlen;
   }
   if (next !== 44) return 'IPv6 fragment header not found after the unfragmentable headers';
   if (p + 8 > ipEnd) return 'IPv6 fragment header cut short';
@@ -466,6 +509,14 @@ function conflict(p: Partial, f: Fragment, buf: Uint8Array): string {
   }
   if (!overlapped) return '';
   return exact ? DUPLICATE : 'IPv6 fragments overlap (with the same bytes)';
+}
+
+/** Counts fragment f, whose frame was wireLen bytes on the wire, in p's tally. */
+function addFrame(p: Partial, f: Fragment, wireLen: number): void {
+  p.frames++;
+  // IPv4: IHL + payload = the total length; IPv6: 40 + extension headers + payload = 40 + payload length.
+  p.ipBytes += f.payOff - f.ipOff + f.declared;
+  p.frameBytes += wireLen;
 }
 
 /** Inserts (s, e, ce) keeping the triples sorted by start. */

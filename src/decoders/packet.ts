@@ -16,6 +16,8 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
+/** IP Authentication Header (RFC 4302): stepped over to the header it protects. ESP (50) stays opaque. */
+export const PROTO_AH = 51;
 export const PROTO_ICMP6 = 58;
 
 /** decodePacket results. */
@@ -134,7 +136,8 @@ function ipv4(buf: Uint8Array, o: number, end: number, d: DecodedPacket): number
   const total = (buf[o + 2] << 8) | buf[o + 3];
   if (ihl < 20 || total < ihl || o + ihl > end) return malformed(d, 'IPv4 header length invalid');
   d.family = 4;
-  d.proto = buf[o + 9];
+  const proto = buf[o + 9];
+  d.proto = proto;
   d.src4 = ((buf[o + 12] << 24) | (buf[o + 13] << 16) | (buf[o + 14] << 8) | buf[o + 15]) >>> 0;
   d.dst4 = ((buf[o + 16] << 24) | (buf[o + 17] << 16) | (buf[o + 18] << 8) | buf[o + 19]) >>> 0;
   d.ipLen = total;
@@ -145,7 +148,28 @@ function ipv4(buf: Uint8Array, o: number, end: number, d: DecodedPacket): number
   }
   // Trust the header over the frame: Ethernet pads short frames.
   const ipEnd = Math.min(end, o + total);
+  if (proto === PROTO_AH) return ah4(buf, o + ihl, ipEnd, total - ihl, d);
   return transport(buf, o + ihl, ipEnd, total - ihl, d);
+}
+
+/**
+ * IPv4 with an Authentication Header (RFC 4302, transport mode): AH sits
+ * between the IP header and the one it protects, so a passive monitor
+ * steps over it (the ICV is not checked: no keys) and analyses the TCP or
+ * UDP behind it. d.proto becomes the protected protocol; ipLen keeps the
+ * whole datagram.
+ */
+function ah4(buf: Uint8Array, p: number, ipEnd: number, remaining: number, d: DecodedPacket): number {
+  for (let hops = 0; hops < 16 && d.proto === PROTO_AH; hops++) {
+    if (p + 12 > ipEnd) return malformed(d, 'IPv4 AH header cut short');
+    // 4-octet units minus 2 (RFC 4302 section 2.2); at least the 12-byte fixed part.
+    const hlen = (buf[p + 1] + 2) * 4;
+    if (hlen < 12 || hlen > remaining) return malformed(d, 'IPv4 AH header length invalid');
+    d.proto = buf[p];
+    p += hlen;
+    remaining -= hlen;
+  }
+  return transport(buf, p, ipEnd, remaining, d);
 }
 
 function ipv6(buf: Uint8Array, o: number, end: number, d: DecodedPacket): number {
@@ -173,9 +197,11 @@ function ipv6(buf: Uint8Array, o: number, end: number, d: DecodedPacket): number
       d.proto = buf[p];
       d.ipOff = o;
       return DECODE_FRAGMENT;
-    } else if (next === 51) {
-      if (p + 8 > ipEnd) return malformed(d, 'IPv6 AH header cut short');
+    } else if (next === PROTO_AH) {
+      if (p + 12 > ipEnd) return malformed(d, 'IPv6 AH header cut short');
+      // 4-octet units minus 2 (RFC 4302 section 2.2), not 8-octet units; at least the 12-byte fixed part.
       const hlen = (buf[p + 1] + 2) * 4;
+      if (hlen < 12) return malformed(d, 'IPv6 AH header length invalid');
       next = buf[p];
       p += hlen;
       remaining -= hlen;

@@ -23,7 +23,7 @@ import {
 import { AddressBook } from './addresses.ts';
 import { ConnTable } from './conn-table.ts';
 import { Conn, ConnInfo, MODE_DATAGRAM, MODE_DETECT, MODE_NONE, MODE_STREAM } from './conn-state.ts';
-import { FragmentReassembler } from './fragments.ts';
+import { FragmentReassembler, type FragmentTally } from './fragments.ts';
 import type { StreamReceiver } from './tcp.ts';
 
 export interface PipelineOptions {
@@ -102,7 +102,7 @@ export interface PipelineStats {
   ipPackets: number;
   nonIp: number;
   fragments: number;
-  /** Datagrams rebuilt from fragments (each also counted once in packets). */
+  /** Datagrams rebuilt from fragments (each also counted once in ipPackets; its fragments are in packets and fragments). */
   reassembled: number;
   malformed: number;
   unsupportedLink: number;
@@ -136,6 +136,12 @@ export class PacketPipeline implements StreamReceiver {
   private readonly addresses = new AddressBook();
   /** Made at the first fragment: unfragmented traffic never touches it. */
   private frags: FragmentReassembler | undefined;
+  /**
+   * The fragment frames of the rebuilt datagram that fragment() is passing
+   * through packet(), for its connection's counters; undefined otherwise,
+   * so that other packets pay one field read.
+   */
+  private rebuilt: FragmentTally | undefined;
   private live = 0;
   private cur: Conn | undefined;
   private num = 0;
@@ -253,6 +259,7 @@ export class PacketPipeline implements StreamReceiver {
       conn.pay1 += d.segLen;
       if (conn.serverMac === undefined && d.macOff >= 0) conn.serverMac = this.addresses.mac(p.buf, d.macOff);
     }
+    if (this.rebuilt !== undefined) this.countFragments(conn, dir, this.rebuilt);
     if (proto === PROTO_TCP) this.tcp(conn, dir, p, ts);
     else if (proto === PROTO_UDP && d.payLen > 0 && conn.mode !== MODE_NONE) this.udp(conn, dir, p.buf, ts);
 
@@ -262,15 +269,41 @@ export class PacketPipeline implements StreamReceiver {
     }
   }
 
-  /** A fragment; the datagram it completes takes the path of any unfragmented packet. */
+  /**
+   * A fragment; the datagram it completes takes the path of any
+   * unfragmented packet. Its connection counts the fragment frames it came
+   * in, as tshark's conversations and NetFlow exporters count packets on the
+   * wire: N packets, their IP bytes and their frame bytes (the frame's
+   * wireLen), and the datagram's payload. Fragments of a datagram that never
+   * completes count in no connection (stats and anomalies have them).
+   */
   private fragment(p: CapturePacket): void {
     const frags = (this.frags ??= new FragmentReassembler({ anomaly: (kind, message) => this.sink.anomaly(kind, message, this.where()) }));
-    const whole = frags.add(p.buf, p.off, this.d.ipOff, p.off + p.len, p.ts);
+    const whole = frags.add(p.buf, p.off, this.d.ipOff, p.off + p.len, p.ts, p.wireLen);
     if (!whole) return;
     this.stats.reassembled++;
     // The rebuilt frame is not another capture packet.
     this.stats.packets--;
-    this.packet({ linktype: p.linktype, ts: p.ts, buf: whole, off: 0, len: whole.length, wireLen: whole.length, num: p.num });
+    const tally = frags.rebuilt;
+    this.rebuilt = tally;
+    try {
+      this.packet({ linktype: p.linktype, ts: p.ts, buf: whole, off: 0, len: whole.length, wireLen: tally.frameBytes, num: p.num });
+    } finally {
+      this.rebuilt = undefined;
+    }
+  }
+
+  /** packet() counted the rebuilt datagram as one packet of its own IP length: the rest of its fragments' packets and IP bytes. */
+  private countFragments(conn: Conn, dir: Direction, t: FragmentTally): void {
+    const packets = t.fragments - 1;
+    const ipBytes = t.ipBytes - this.d.ipLen;
+    if (dir === 0) {
+      conn.pk0 += packets;
+      conn.ip0 += ipBytes;
+    } else {
+      conn.pk1 += packets;
+      conn.ip1 += ipBytes;
+    }
   }
 
   private tcp(conn: Conn, dir: Direction, p: CapturePacket, ts: number): void {

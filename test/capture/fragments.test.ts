@@ -7,7 +7,9 @@
  * overlaps keep the first bytes and are reported; IPv6 overlaps drop the
  * datagram and its later fragments (RFC 5722) while exact copies are
  * dropped alone (RFC 8200); missing fragments time out on capture time; the
- * reassembler's bounds hold.
+ * reassembler's bounds hold. A connection counts every fragment frame of
+ * its datagrams, as tshark's conversation table counts frames on the wire.
+ * IPv6 and IPv4 Authentication Headers are stepped over (RFC 4302).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,9 +23,10 @@ import { FlowAggregator } from '../../src/observations/aggregate.ts';
 import type { Anomaly, ProtocolRecord } from '../../src/observations/types.ts';
 import { openInput } from '../../src/sources/input.ts';
 import { CaptureParser } from '../../src/sources/pcap.ts';
-import { WebNamespace, tsharkFields } from '../analyzers/web-helpers.ts';
+import type { ConnectionRecord } from '../../src/decoders/connection.ts';
+import { WebNamespace, tshark, tsharkFields } from '../analyzers/web-helpers.ts';
 import { corpusFile } from '../helpers/corpus.ts';
-import { fragmentFrame, fragmentPcap, ipv4Checksum } from './fraggen.ts';
+import { fragmentFrame, fragmentPcap, ipv4Checksum, withAuthHeader } from './fraggen.ts';
 import { runPipeline } from './harness.ts';
 import { readPcap, toIPv6, writePcap, type Pcap } from './pcapgen.ts';
 
@@ -108,6 +111,90 @@ function fragmentGroups(p: Pcap): number[][] {
   return [...groups.values()];
 }
 
+/** What one address sent another: frames, their bytes on the wire, their IP bytes. Keyed "src dst". */
+type Traffic = Map<string, { frames: number; frameBytes: number; ipBytes: number }>;
+
+function addTraffic(m: Traffic, key: string, frames: number, frameBytes: number, ipBytes: number): void {
+  if (frames === 0) return;
+  const t = m.get(key) ?? { frames: 0, frameBytes: 0, ipBytes: 0 };
+  t.frames += frames;
+  t.frameBytes += frameBytes;
+  t.ipBytes += ipBytes;
+  m.set(key, t);
+}
+
+/**
+ * Every IP frame of the file as tshark reads it, by sender and receiver: the
+ * conversation table's definition applied frame by frame, with the IP length
+ * of each frame's (outer) header.
+ */
+function tsharkTraffic(file: string): Traffic {
+  const m: Traffic = new Map();
+  const first = (v: string) => v.split(',')[0];
+  const rows = tsharkFields(file, ['ip.src', 'ip.dst', 'ip.len', 'ipv6.src', 'ipv6.dst', 'ipv6.plen', 'frame.len'], 'ip || ipv6');
+  for (const [s4, d4, len4, s6, d6, plen6, frameLen] of rows) {
+    if (s4) addTraffic(m, `${first(s4)} ${first(d4)}`, 1, Number(frameLen), Number(first(len4)));
+    else addTraffic(m, `${first(s6)} ${first(d6)}`, 1, Number(frameLen), 40 + Number(first(plen6)));
+  }
+  return m;
+}
+
+/** The same from our connection records (packets[0] went from client to server). */
+function ourTraffic(conns: ConnectionRecord[]): Traffic {
+  const m: Traffic = new Map();
+  for (const c of conns) {
+    addTraffic(m, `${c.client} ${c.server}`, c.packets[0], c.frameBytes[0], c.ipBytes[0]);
+    addTraffic(m, `${c.server} ${c.client}`, c.packets[1], c.frameBytes[1], c.ipBytes[1]);
+  }
+  return m;
+}
+
+/** Frames and frame bytes only, sorted by key, for comparing with a conversation table. */
+function framesOf(m: Traffic): Array<[string, number, number]> {
+  return [...m.entries()].map(([k, t]): [string, number, number] => [k, t.frames, t.frameBytes]).sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+/**
+ * tshark's conversation table (`-z conv,ip` or `conv,ipv6`) as [src dst,
+ * frames, bytes] each way. The capture must be small enough for exact byte
+ * counts (tshark writes "kB" beyond 10 000).
+ */
+function tsharkConversations(file: string, table: 'ip' | 'ipv6'): Array<[string, number, number]> {
+  const out: Array<[string, number, number]> = [];
+  for (const line of tshark(['-r', file, '-q', '-z', `conv,${table}`]).split('\n')) {
+    const m = /^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+(\d+) (\S+)\s+(\d+)\s+(\d+) (\S+)/.exec(line);
+    if (!m) continue;
+    const [, a, b, inFrames, inBytes, inUnit, outFrames, outBytes, outUnit] = m;
+    assert.equal(`${inUnit} ${outUnit}`, 'bytes bytes', `exact byte counts: ${line}`);
+    // "<-" is what B sent A, "->" what A sent B.
+    if (Number(inFrames)) out.push([`${b} ${a}`, Number(inFrames), Number(inBytes)]);
+    if (Number(outFrames)) out.push([`${a} ${b}`, Number(outFrames), Number(outBytes)]);
+  }
+  return out.sort((x, y) => x[0].localeCompare(y[0]));
+}
+
+/** Packets and IP bytes of the edges between each pair of addresses, both ways together. */
+function edgeTotals(edges: Array<{ src: string; dst: string; packets: number; bytes: number }>): string[] {
+  const m = new Map<string, [number, number]>();
+  for (const e of edges) {
+    const key = [e.src, e.dst].sort().join(' ');
+    const t = m.get(key) ?? [0, 0];
+    m.set(key, [t[0] + e.packets, t[1] + e.bytes]);
+  }
+  return [...m.entries()].map(([k, [p, b]]) => `${k} ${p} ${b}`).sort();
+}
+
+/** The same pairs from tshark's frames: packets, and IP bytes (what an edge's bytes are). */
+function pairTotals(t: Traffic): string[] {
+  const m = new Map<string, [number, number]>();
+  for (const [k, v] of t) {
+    const key = k.split(' ').sort().join(' ');
+    const x = m.get(key) ?? [0, 0];
+    m.set(key, [x[0] + v.frames, x[1] + v.ipBytes]);
+  }
+  return [...m.entries()].map(([k, [p, b]]) => `${k} ${p} ${b}`).sort();
+}
+
 describe('corpus: zeek_dns-edns-ecs.pcap', () => {
   test('the DNSSEC answers in IPv4 fragments decode as tshark decodes them', async () => {
     const r = await run(DNS);
@@ -183,6 +270,73 @@ describe('corpus: zeek_dns-edns-ecs.pcap', () => {
     assert.ok(next, 'the capture has a fragment more than 30 s after the first');
     // 1-based frame number in the file without the lost frame.
     assert.equal(timeout.where, `capture#${next[0]}`);
+  });
+});
+
+describe('connection counters: a datagram counts the fragment frames it came in', () => {
+  test('zeek_dns-edns-ecs.pcap: packets and frame bytes each way equal tshark\'s conv,ip (and conv,ipv6), edges\' packets and IP bytes too', async () => {
+    // tshark's IP conversation table counts each frame at the IP layer, fragments included, with its frame length:
+    // the packets on the wire, as NetFlow exporters count them too. Not conv,udp: the UDP dissector runs only on the
+    // reassembled datagram, so conv,udp counts a fragmented datagram once, with the bytes of the frame that completed it
+    // (173.194.169.104:59464 <-> 193.24.227.238:53 shows one 52-byte answer frame where two frames of 1566 bytes went).
+    // The IPv6 traffic of this file is not fragmented: tshark 4.0's conv,ipv6 counts a fragmented IPv6 datagram once
+    // (the frame that completes it, as conv,udp does), so fragmented IPv6 is compared frame by frame in the next test.
+    assert.equal(tsharkFields(DNS, ['frame.number'], 'ipv6.fraghdr').length, 0);
+    const r = await runPipeline(DNS);
+    const ours = ourTraffic(r.conns);
+    const conv = [...tsharkConversations(DNS, 'ip'), ...tsharkConversations(DNS, 'ipv6')].sort((x, y) => x[0].localeCompare(y[0]));
+    assert.deepEqual(framesOf(ours), conv);
+    // Each of the four answers went in two fragments.
+    const answers = conv.filter(([k]) => k.startsWith('193.24.227.238 '));
+    assert.deepEqual(answers.map(([k, frames, bytes]) => `${k} ${frames} ${bytes}`).sort(), [
+      '193.24.227.238 172.217.40.76 2 1778',
+      '193.24.227.238 173.194.169.104 2 1566',
+      '193.24.227.238 194.247.5.6 2 1806',
+      '193.24.227.238 74.125.47.136 2 1778',
+    ]);
+    const wire = tsharkTraffic(DNS);
+    assert.deepEqual([...ours.entries()].sort(), [...wire.entries()].sort(), 'IP bytes: the sum of each frame\'s IP total length');
+    assert.deepEqual(edgeTotals(r.agg.edges), pairTotals(wire));
+    // The payload stays the datagram's: one UDP payload per answer.
+    const answer = r.conns.find((c) => c.client === '173.194.169.104');
+    assert.ok(answer);
+    assert.deepEqual([answer.packets, answer.payloadBytes[1]], [[1, 2], 1566 - 2 * 14 - 2 * 20 - 8]);
+    assert.equal(r.stats.packets, 89, 'one per capture record');
+  });
+
+  test('every DNS message fragmented, in any order, some fragments twice, over IPv4 and IPv6: the counters equal tshark\'s frames; a datagram that never completes counts in none', async () => {
+    const p = readPcap(DNS);
+    const orders = ['duplicate', 'reverse', 'shuffle', 'in-order'] as const;
+    const isFragment = (f: Uint8Array) => (((f[12] << 8) | f[13]) === 0x0800 ? (((f[20] << 8) | f[21]) & 0x3fff) !== 0 : f[20] === 44);
+    const { pcap, fragmented } = fragmentPcap(p, { size: 128, order: (n) => orders[n % orders.length], seed: 5, select: (f) => !isFragment(f) });
+    const v6 = pcap.records.filter((r) => ((r.data[12] << 8) | r.data[13]) === 0x86dd && r.data[20] === 44).length;
+    assert.ok(fragmented > 40 && v6 > 40, `${fragmented} frames fragmented, ${v6} IPv6 fragments`);
+    // Two of three fragments of one more answer: tshark counts them, the reassembler times them out.
+    const answer = p.records[Number(tsharkFields(DNS, ['frame.number'], 'ip && dns.flags.response==1 && !ip.fragments && frame.len > 300')[0][0]) - 1];
+    const lost = fragmentFrame(answer.data, 128, 0x7777).slice(0, 2);
+    const last = pcap.records[pcap.records.length - 1];
+    const records = [...pcap.records, ...lost.map((data) => ({ ...last, data, wireLen: data.length }))];
+    const f = write('dns-all-fragmented.pcap', { ...pcap, records });
+    const r = await runPipeline(f);
+    assert.equal(r.stats.reassembled, fragmented + 4);
+    assert.equal(r.stats.packets, records.length);
+    const wire = tsharkTraffic(f);
+    const ours = ourTraffic(r.conns);
+    // The lost answer's fragments are tshark's only frames we do not count.
+    const ip4 = (o: number) => Array.from(answer.data.subarray(o, o + 4)).join('.');
+    const w = wire.get(`${ip4(26)} ${ip4(30)}`);
+    assert.ok(w, 'the lost answer\'s direction');
+    w.frames -= 2;
+    w.frameBytes -= lost[0].length + lost[1].length;
+    w.ipBytes -= lost[0].length - 14 + lost[1].length - 14;
+    assert.deepEqual([...ours.entries()].sort(), [...wire.entries()].sort());
+    // Where tshark's conversation table counts every frame (IPv4), it agrees with the frame-by-frame reading.
+    const conv4 = tsharkConversations(f, 'ip');
+    assert.deepEqual(framesOf(tsharkTraffic(f)).filter(([k]) => !k.includes(':')), conv4);
+    assert.deepEqual(edgeTotals(r.agg.edges), pairTotals(wire));
+    const anomalies = r.agg.toObservations().anomalies;
+    assert.deepEqual(anomalies.filter((a) => a.kind.startsWith('ip-fragment')).map((a) => a.kind).sort(), ['ip-fragment-duplicate', 'ip-fragment-timeout']);
+    assert.equal(count(anomalies, 'ip-fragment-timeout'), 1);
   });
 });
 
@@ -267,6 +421,119 @@ describe('IPv6 overlaps (RFC 5722): the datagram is dropped, not rebuilt', () =>
   });
 });
 
+describe('the IP Authentication Header (RFC 4302) is stepped over', () => {
+  /** The largest unfragmented DNS answer of each family in the corpus, and a writer of captures made of frames. */
+  function answers() {
+    const p = readPcap(DNS);
+    const largest = (filter: string) => {
+      const [[frame]] = tsharkFields(DNS, ['frame.number', 'frame.len'], filter).sort((a, b) => Number(b[1]) - Number(a[1]));
+      return p.records[Number(frame) - 1];
+    };
+    const v4 = largest('ip && udp && dns.flags.response==1 && !ip.fragments && ip.flags.mf==0 && ip.frag_offset==0');
+    const v6 = largest('ipv6 && udp && dns.flags.response==1 && !ipv6.fraghdr');
+    const capture = (name: string, frames: Uint8Array[]) =>
+      write(name, { ...p, records: frames.map((data, i) => ({ ...v4, sec: v4.sec + i, data, wireLen: data.length })) });
+    return { v4: v4.data, v6: v6.data, capture };
+  }
+
+  /** tshark finds nothing malformed in the file. */
+  function tsharkClean(file: string): boolean {
+    return tsharkFields(file, ['frame.number'], '_ws.malformed || _ws.expert.severity == error').length === 0;
+  }
+
+  /** The answer in `file` decodes as tshark decodes it; tshark sees an AH in `ahFrames` frames (behind a fragment header: in the rebuilt one). */
+  async function decodesAsTshark(name: string, file: string, ahFrames: number, reassembled: number): Promise<void> {
+    const want = tsharkResponses(file);
+    assert.equal(want.length, 1, `${name}: tshark decodes the answer`);
+    assert.ok(tsharkClean(file), `${name}: tshark finds it valid`);
+    assert.equal(tsharkFields(file, ['frame.number'], 'ah').length, ahFrames, `${name}: frames where tshark sees the AH`);
+    const r = await run(file);
+    assert.deepEqual(ourResponses(r.records), want, name);
+    assert.deepEqual(r.anomalies.filter((a) => a.kind.startsWith('ip-fragment') || a.kind === 'malformed-packet'), [], name);
+    assert.equal(r.stats.reassembled, reassembled, name);
+    // Every frame counts in the answer's connection, AH bytes included.
+    const c = await runPipeline(file);
+    assert.deepEqual([...ourTraffic(c.conns)], [...tsharkTraffic(file)], name);
+  }
+
+  test('IPv6: AH before the fragment header, after it, or before UDP: the DNS answer decodes as tshark decodes it', async () => {
+    const { v6, capture } = answers();
+    // IPv6, AH, fragment header, UDP: the AH is in every fragment's unfragmentable part (this was ip-fragment-malformed).
+    const ahFrag = fragmentFrame(v6, 128, 0x51).map((f) => withAuthHeader(f));
+    assert.ok(ahFrag.length > 3);
+    await decodesAsTshark('IPv6 AH, fragment', capture('v6-ah-frag.pcap', ahFrag), ahFrag.length, 1);
+    // IPv6, fragment header, AH, UDP (RFC 8200's order): the AH is in the rebuilt datagram.
+    await decodesAsTshark('IPv6 fragment, AH', capture('v6-frag-ah.pcap', fragmentFrame(withAuthHeader(v6), 128, 0x52)), 1, 1);
+    // 28 bytes of AH, not a multiple of 8 as RFC 4302 asks of IPv6: tshark reads on, and so do we.
+    await decodesAsTshark('IPv6 AH', capture('v6-ah.pcap', [withAuthHeader(v6, { icvLen: 16 })]), 1, 0);
+  });
+
+  test('IPv4: UDP behind AH, whole or fragmented, is analysed; ESP stays opaque', async () => {
+    const { v4, capture } = answers();
+    await decodesAsTshark('IPv4 AH', capture('v4-ah.pcap', [withAuthHeader(v4)]), 1, 0);
+    // IPv4 fragments the AH with the rest of the payload: it is read in the rebuilt datagram.
+    const frames = fragmentFrame(withAuthHeader(v4, { icvLen: 20 }), 128, 0x53);
+    assert.ok(frames.length > 3);
+    await decodesAsTshark('IPv4 AH, fragmented', capture('v4-ah-frag.pcap', frames), 1, 1);
+    // ESP (50) is encrypted: its bytes are not a UDP header, whatever they look like.
+    const esp = Uint8Array.from(v4);
+    esp[14 + 9] = 50;
+    esp[14 + 10] = 0;
+    esp[14 + 11] = 0;
+    const ck = ipv4Checksum(esp, 14, 20);
+    esp[14 + 10] = ck >> 8;
+    esp[14 + 11] = ck & 0xff;
+    const e = capture('v4-esp.pcap', [esp]);
+    assert.equal(tsharkFields(e, ['esp.spi'], 'esp').length, 1);
+    const er = await runPipeline(e);
+    assert.deepEqual(er.conns.map((c) => `${c.transport} ${c.clientPort} ${c.serverPort} ${c.packets}`), ['other 0 0 1,0']);
+  });
+
+  test('TCP behind AH: the streams are those of the capture without it, over IPv4 and IPv6', async () => {
+    for (const family of ['IPv4', 'IPv6'] as const) {
+      const base = family === 'IPv4' ? readPcap(LAB) : toIPv6(readPcap(LAB));
+      const withAh = { ...base, records: base.records.map((r, i) => {
+        const data = withAuthHeader(r.data, { seq: i + 1 });
+        return { ...r, data, wireLen: r.wireLen + data.length - r.data.length };
+      }) };
+      const whole = write(`lab-${family}.pcap`, base);
+      const ah = write(`lab-${family}-ah.pcap`, withAh);
+      assert.ok(tsharkClean(ah), `${family}: tshark finds it valid`);
+      assert.equal(tsharkFields(ah, ['frame.number'], 'ah && tcp').length, tsharkFields(whole, ['frame.number'], 'tcp').length);
+      const a = await runPipeline(whole, { record: true });
+      const b = await runPipeline(ah, { record: true });
+      assert.ok(a.streams.size > 10);
+      const streams = (m: typeof a.streams) => [...m.entries()].map(([k, v]) => `${k.replace(/#\d+$/, '')} ${v.c2s} ${v.s2c} ${v.gaps}`).sort();
+      assert.deepEqual(streams(b.streams), streams(a.streams), family);
+      const conns = (r: typeof a) => r.conns.map((c) => `${c.client}:${c.clientPort}>${c.server}:${c.serverPort}/${c.transport} ${c.state} ${c.packets} ${c.payloadBytes}`).sort();
+      assert.deepEqual(conns(b), conns(a), family);
+      assert.deepEqual([...ourTraffic(b.conns)].sort(), [...tsharkTraffic(ah)].sort(), family);
+    }
+  });
+
+  test('an AH shorter than its 12-byte fixed part, or longer than the packet, is reported as malformed, never thrown', async () => {
+    const { v4, v6, capture } = answers();
+    const cases: Array<[string, Uint8Array[]]> = [
+      ['IPv4 length 0', [withAuthHeader(v4, { len: 0 })]],
+      ['IPv4 length 250', [withAuthHeader(v4, { len: 250 })]],
+      ['IPv6 length 0', [withAuthHeader(v6, { len: 0 })]],
+      ['IPv6 length 250', [withAuthHeader(v6, { len: 250 })]],
+      ['IPv6 length 0 before a fragment header', fragmentFrame(v6, 128, 0x54).map((f) => withAuthHeader(f, { len: 0 }))],
+      ['IPv4 cut after the IP header', [withAuthHeader(v4).subarray(0, 14 + 20 + 6)]],
+    ];
+    for (const [name, frames] of cases) {
+      const f = capture(`ah-bad-${cases.findIndex(([n]) => n === name)}.pcap`, frames);
+      const r = await run(f);
+      assert.equal(r.stats.malformed, frames.length, name);
+      assert.equal(count(r.anomalies, 'malformed-packet'), frames.length, name);
+      assert.match(r.anomalies.find((a) => a.kind === 'malformed-packet')?.message ?? '', /AH header|extension headers exceed/, name);
+      assert.deepEqual(ourResponses(r.records), [], name);
+      assert.equal(r.stats.fragments, 0, name);
+      if (!name.includes('fragment')) assert.ok(!tsharkClean(f), `${name}: tshark finds it malformed too`);
+    }
+  });
+});
+
 describe('a real resolver whose loopback MTU makes the kernel fragment its answers', () => {
   test('60 AAAA answers (1.7 KB) over IPv4 and over IPv6 decode as tshark decodes them', async () => {
     const ns = new WebNamespace('frag');
@@ -321,8 +588,11 @@ describe('TCP over fragments', () => {
       assert.equal(tsharkFields(split, ['frame.number'], 'ip.fragments || ipv6.fragments').length, fragmented);
       const streams = (m: typeof a.streams) => [...m.entries()].map(([k, v]) => `${k.replace(/#\d+$/, '')} ${v.c2s} ${v.s2c} ${v.gaps}`).sort();
       assert.deepEqual(streams(b.streams), streams(a.streams));
-      const conns = (r: typeof a) => r.conns.map((c) => `${c.client}:${c.clientPort}>${c.server}:${c.serverPort}/${c.transport} ${c.state} ${c.packets} ${c.ipBytes} ${c.payloadBytes}`).sort();
+      const conns = (r: typeof a) => r.conns.map((c) => `${c.client}:${c.clientPort}>${c.server}:${c.serverPort}/${c.transport} ${c.state} ${c.payloadBytes}`).sort();
       assert.deepEqual(conns(b), conns(a));
+      // Packets and bytes are the fragment frames', each way, as tshark reads them one by one (its conversation table here writes kB).
+      assert.deepEqual([...ourTraffic(b.conns)].sort(), [...tsharkTraffic(split)].sort());
+      assert.deepEqual([...ourTraffic(a.conns)].sort(), [...tsharkTraffic(whole)].sort());
       const anomalies = b.agg.toObservations().anomalies.filter((x) => x.kind.startsWith('ip-fragment'));
       assert.deepEqual(anomalies.map((x) => x.kind), anomalies.length ? ['ip-fragment-duplicate'] : []);
     });
