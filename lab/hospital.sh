@@ -293,8 +293,9 @@ cmd_traffic() {
 cmd_capture() {
   local f=$OUT/hospital.pcap
   rm -f "$f"
-  # -P: classic pcap, Ethernet; -s 0 by default
-  start_bg dumpcap sw "$RUN" dumpcap -q -P -i br0 -w "$f"
+  # -P: classic pcap, Ethernet; -s 0 by default. -B: a 64 MiB kernel buffer,
+  # so that a burst (C-STOREs at bridge speed) on a busy machine drops nothing.
+  start_bg dumpcap sw "$RUN" dumpcap -q -P -B 64 -i br0 -w "$f"
   for _ in $(seq 100); do [[ -s $f ]] && break; sleep 0.1; done
   [[ -s $f ]] || die "dumpcap did not start (see $RUN/logs/dumpcap.log)"
   sleep 0.5
@@ -304,6 +305,10 @@ cmd_capture() {
   stop_bg dumpcap INT
   chmod 644 "$f"
   [[ $rc == 0 ]] || die "traffic failed"
+  # A capture that lost packets does not match the plan: say so, not later as a missing flow.
+  local drops
+  drops=$(grep -o "received/dropped on interface '[^']*': [0-9]*/[0-9]*" "$RUN/logs/dumpcap.log" | sed 's|.*/||' || true)
+  [[ -z $drops || $drops == 0 ]] || die "dumpcap dropped $drops packets (see $RUN/logs/dumpcap.log)"
   log "capture: $f ($(stat -c %s "$f") bytes)"
 }
 
