@@ -42,6 +42,8 @@
  * datagrams are remembered for one timeout, at most maxDatagrams of them.
  * Timeouts run on capture time, so a file read fast behaves as it did live.
  */
+import { parseFragment, type Fragment } from './fragment-header.ts';
+import { assemble, capturedPrefix, covers, insertPiece, maxEnd } from './fragment-pieces.ts';
 
 export interface FragmentOptions {
   /** Capture-time limit from a datagram's first fragment to its completion (ms); Linux uses 30 s. */
@@ -121,25 +123,6 @@ class Partial {
   }
 }
 
-/** Where one fragment's header fields are; filled by parse(). */
-interface Fragment {
-  v6: boolean;
-  key: string;
-  /** Payload byte offset within the datagram, and the fragment's payload in buf. */
-  offset: number;
-  payOff: number;
-  /** Payload length the header declares, and how much of it was captured. */
-  declared: number;
-  captured: number;
-  more: boolean;
-  /** IP header start, its unfragmentable length (IPv4: the IHL; IPv6: up to the fragment header). */
-  ipOff: number;
-  headLen: number;
-  /** IPv6: offset of the byte naming the fragment header, and the header after it. */
-  nextAt: number;
-  innerNext: number;
-}
-
 export class FragmentReassembler {
   readonly stats: FragmentStats = { fragments: 0, reassembled: 0, overlaps: 0, discarded: 0, afterDiscard: 0, timeouts: 0, evicted: 0, malformed: 0 };
   private readonly timeoutMs: number;
@@ -192,7 +175,7 @@ export class FragmentReassembler {
     this.stats.fragments++;
     this.expire(ts);
     const f = this.f;
-    const why = parse(buf, ipOff, end, f);
+    const why = parseFragment(buf, ipOff, end, f);
     if (why) return this.malformed(why);
     // The IP length field must be able to say the rebuilt length (IPv6: headers before the fragment header count).
     if (f.offset + f.declared > MAX_DATAGRAM - (f.v6 ? f.headLen - 40 : f.headLen)) {
@@ -405,79 +388,6 @@ export class FragmentReassembler {
 }
 
 /**
- * Reads the fragment fields of the IP packet at buf[o, end) into f.
- * Returns why it cannot be reassembled, or '' when it can.
- */
-function parse(buf: Uint8Array, o: number, end: number, f: Fragment): string {
-  if (o + 20 > end) return 'fragment header cut short';
-  const version = buf[o] >> 4;
-  if (version === 4) {
-    const ihl = (buf[o] & 15) * 4;
-    const total = (buf[o + 2] << 8) | buf[o + 3];
-    if (ihl < 20 || total < ihl || o + ihl > end) return 'IPv4 fragment header length invalid';
-    const field = (buf[o + 6] << 8) | buf[o + 7];
-    f.v6 = false;
-    f.offset = (field & 0x1fff) * 8;
-    f.more = (field & 0x2000) !== 0;
-    f.ipOff = o;
-    f.headLen = ihl;
-    f.payOff = o + ihl;
-    f.declared = total - ihl;
-    f.captured = Math.max(0, Math.min(end, o + total) - f.payOff);
-    f.nextAt = -1;
-    f.innerNext = buf[o + 9];
-    if (f.more && f.declared % 8 !== 0) return 'IPv4 fragment with more to follow is not a multiple of 8 bytes';
-    if (f.declared === 0) return 'IPv4 fragment without payload';
-    // Source, destination, id and protocol (RFC 791).
-    let key = '4';
-    for (let i = 12; i < 20; i += 2) key += String.fromCharCode((buf[o + i] << 8) | buf[o + i + 1]);
-    f.key = key + String.fromCharCode((buf[o + 4] << 8) | buf[o + 5], buf[o + 9]);
-    return '';
-  }
-  if (version !== 6) return 'fragment with an IP version other than 4 or 6';
-  if (o + 40 > end) return 'IPv6 fragment header cut short';
-  const plen = (buf[o + 4] << 8) | buf[o + 5];
-  const ipEnd = Math.min(end, o + 40 + plen);
-  let next = buf[o + 6];
-  let nextAt = o + 6;
-  let p = o + 40;
-  // Hop-by-hop, routing and destination options may precede the fragment
-  // header (the unfragmentable part), and so may an Authentication Header:
-  // RFC 4302 section 3.1.1 puts it after the fragment header, but tshark and
-  // the decoder's walk (packet.ts) read it before one too. Its length counts
-  // 4-octet units minus 2 (RFC 4302 section 2.2).
-  for (let hops = 0; hops < 16 && (next === 0 || next === 43 || next === 60 || next === 51); hops++) {
-    const ah = next === 51;
-    if (p + (ah ? 12 : 8) > ipEnd) return 'IPv6 extension header cut short';
-    const hlen = ah ? (buf[p + 1] + 2) * 4 : (buf[p + 1] + 1) * 8;
-    if (ah && hlen < 12) return 'IPv6 AH header length invalid';
-    nextAt = p;
-    next = buf[p];
-    p += hlen;
-  }
-  if (next !== 44) return 'IPv6 fragment header not found after the unfragmentable headers';
-  if (p + 8 > ipEnd) return 'IPv6 fragment header cut short';
-  const field = (buf[p + 2] << 8) | buf[p + 3];
-  f.v6 = true;
-  f.offset = field & 0xfff8;
-  f.more = (field & 1) !== 0;
-  f.ipOff = o;
-  f.headLen = p - o;
-  f.nextAt = nextAt;
-  f.innerNext = buf[p];
-  f.payOff = p + 8;
-  f.declared = o + 40 + plen - f.payOff;
-  f.captured = Math.max(0, ipEnd - f.payOff);
-  if (f.declared < 0) return 'IPv6 payload length shorter than its headers';
-  if (f.more && (f.declared === 0 || f.declared % 8 !== 0)) return 'IPv6 fragment with more to follow is not a positive multiple of 8 bytes';
-  // Source, destination, identification (RFC 8200) and the next header.
-  let key = '6';
-  for (let i = 8; i < 40; i += 2) key += String.fromCharCode((buf[o + i] << 8) | buf[o + i + 1]);
-  f.key = key + String.fromCharCode((buf[p + 4] << 8) | buf[p + 5], (buf[p + 6] << 8) | buf[p + 7], buf[p]);
-  return '';
-}
-
-/**
  * IPv6: whether fragment f (payload in buf) may join p. Returns '' when it
  * may, DUPLICATE when it is an exact copy of a fragment held (same offset,
  * length and captured bytes), otherwise why the datagram must be dropped.
@@ -517,74 +427,4 @@ function addFrame(p: Partial, f: Fragment, wireLen: number): void {
   // IPv4: IHL + payload = the total length; IPv6: 40 + extension headers + payload = 40 + payload length.
   p.ipBytes += f.payOff - f.ipOff + f.declared;
   p.frameBytes += wireLen;
-}
-
-/** Inserts (s, e, ce) keeping the triples sorted by start. */
-function insertPiece(pieces: number[], s: number, e: number, ce: number): void {
-  let i = pieces.length;
-  while (i > 0 && pieces[i - 3] > s) i -= 3;
-  pieces.splice(i, 0, s, e, ce);
-}
-
-function maxEnd(pieces: number[]): number {
-  let m = 0;
-  for (let i = 0; i < pieces.length; i += 3) if (pieces[i + 1] > m) m = pieces[i + 1];
-  return m;
-}
-
-/** True when the sorted pieces leave no hole in [0, total). */
-function covers(pieces: number[], total: number): boolean {
-  let at = 0;
-  for (let i = 0; i < pieces.length; i += 3) {
-    if (pieces[i] > at) return false;
-    if (pieces[i + 1] > at) at = pieces[i + 1];
-    if (at >= total) return true;
-  }
-  return at >= total;
-}
-
-/** Bytes from 0 that were captured, up to the first piece the snaplen cut. */
-function capturedPrefix(pieces: number[]): number {
-  let at = 0;
-  for (let i = 0; i < pieces.length; i += 3) {
-    if (pieces[i] > at) break;
-    at = Math.max(at, pieces[i + 2]);
-    if (pieces[i + 2] < pieces[i + 1]) break;
-  }
-  return at;
-}
-
-/**
- * The rebuilt frame: link and IP header with the fragment fields cleared
- * (IPv6: the fragment header left out and its next header moved up), then
- * the captured payload. The length fields say `total` payload bytes, so a
- * snaplen cut stays visible as one, as in any unfragmented packet.
- */
-function assemble(head: Uint8Array, linkLen: number, nextAt: number, innerNext: number, v6: boolean, payload: Uint8Array, total: number): Uint8Array {
-  const out = new Uint8Array(head.length + payload.length);
-  out.set(head);
-  out.set(payload, head.length);
-  const ip = linkLen;
-  if (v6) {
-    out[nextAt] = innerNext;
-    const plen = head.length - ip - 40 + total;
-    out[ip + 4] = plen >> 8;
-    out[ip + 5] = plen & 0xff;
-  } else {
-    const ihl = head.length - ip;
-    const len = ihl + total;
-    out[ip + 2] = len >> 8;
-    out[ip + 3] = len & 0xff;
-    out[ip + 6] &= 0x40; // keep DF, clear MF and the offset
-    out[ip + 7] = 0;
-    out[ip + 10] = 0;
-    out[ip + 11] = 0;
-    let sum = 0;
-    for (let i = 0; i < ihl; i += 2) sum += (out[ip + i] << 8) | out[ip + i + 1];
-    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-    const ck = ~sum & 0xffff;
-    out[ip + 10] = ck >> 8;
-    out[ip + 11] = ck & 0xff;
-  }
-  return out;
 }
