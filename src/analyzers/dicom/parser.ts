@@ -33,11 +33,11 @@ const NO_BYTES = new Uint8Array(0);
 
 /**
  * Buffers for association PDUs that span segments, lent per PDU and given
- * back when it is parsed: every association's A-ASSOCIATE-RQ (about 14 kB in
- * ten segments for a storescu) and -AC pass through one, and a fresh
- * zero-filled buffer each time was a fifth of the DICOM analyzer's time on
- * the bench mix. Parsing copies what it keeps (texts, cache keys), so a
- * returned buffer holds nothing anyone refers to.
+ * back when it is parsed: most associations' A-ASSOCIATE-RQ and -AC span
+ * segments, and a fresh zero-filled buffer each time cost 18 ms of a 0.45 s
+ * run over the DICOM part of the bench mix (22,000 associations). Parsing
+ * copies what it keeps (texts, cache keys), so a returned buffer holds
+ * nothing anyone refers to.
  */
 const spareBodies: Uint8Array[] = [];
 const MAX_SPARE_BODIES = 8;
