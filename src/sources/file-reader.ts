@@ -5,7 +5,7 @@
  * Not read ahead on another thread: measured on the bench files, a read on
  * libuv's pool with a promise per chunk cost an event-loop turn per chunk
  * (more than the page-cache copy it hid), and a reader thread handing over
- * shared buffers through Atomics takes ~30 ms to start and competes with the
+ * shared buffers through Atomics takes 30-45 ms to start and competes with the
  * garbage collector's helpers for the second core; plain readSync was the
  * fastest of the three on both the packet mix and the bulk C-STORE capture.
  *
