@@ -46,6 +46,22 @@ export class AlertMemo {
   constructor(touchEveryMs: number) {
     this.touchEveryMs = touchEveryMs;
   }
+
+  /**
+   * Forgets entries touched `touchEveryMs` ago or more: they no longer save a
+   * write, and without this the memo would keep every alert that another
+   * process resolved (a scaled-out worker's) or that never came back.
+   */
+  forgetStale(now: number): void {
+    let forgot = false;
+    for (const [id, t] of this.touched) {
+      if (now - t >= this.touchEveryMs) {
+        this.touched.delete(id);
+        forgot = true;
+      }
+    }
+    if (forgot) this.epoch++;
+  }
 }
 
 /** Records sightings of findings; returns the events of alerts that opened (or re-opened after resolving). */
@@ -95,6 +111,7 @@ export async function resolveStale(t: Db, now: number, resolveAfterMs: number, s
     const fid = site && r.id.startsWith(`${site}/`) ? r.id.slice(site.length + 1) : r.id;
     out.push(alertEvent('resolved', { id: fid, rule: r.rule, severity: r.severity, title: `Resolved: ${r.title}`, subject: r.subject, evidence: { lastSeen: new Date(Number(r.last_seen)).toISOString(), openedAt: new Date(Number(r.episode)).toISOString() } }, Number(r.episode), now, site));
   }
+  memo?.forgetStale(now);
   return out;
 }
 
