@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream';
 import { InputError } from '../../core/errors.ts';
-import type { CaptureSpec } from '../../monitor/capture-tool.ts';
 import { createLogger } from '../../monitor/log.ts';
 import { list, parseDuration, parsePort, str, untilStopped } from '../../monitor/options.ts';
 import { MonitorService } from '../../monitor/service.ts';
@@ -49,9 +48,6 @@ export const command: Command = {
   ],
   options: {
     ...LIVE_INPUT_OPTIONS,
-    interface: { type: 'string', value: 'IF', description: 'capture live from this interface (runs tcpdump or dumpcap: libpcap, their capture privileges)' },
-    bpf: { type: 'string', value: 'FILTER', description: 'capture filter for --interface, pcap-filter syntax (e.g. "tcp port 104")' },
-    snaplen: { type: 'string', value: 'N', description: 'bytes kept per packet with --interface (default: the whole packet)' },
     model: { type: 'string', value: 'DIR', description: 'site model to evaluate against (default wardline.yaml or model/)' },
     nats: { type: 'string', value: 'URL', description: 'consume sensor batches from NATS JetStream (comma-separated cluster URLs)' },
     queue: { type: 'string', value: 'NAME', description: 'shared durable consumer name of the worker group (default workers)' },
@@ -75,12 +71,10 @@ export const command: Command = {
   async run(ctx) {
     const o = ctx.opts;
     const live = parseLiveInputs(o);
-    const { netflowPort, zeekDirs } = live;
+    const { netflowPort, zeekDirs, capture } = live;
     const natsUrl = str(o.nats);
     if (o.queue !== undefined && !natsUrl) throw new InputError('--queue needs --nats');
-    const capture = parseCapture(o);
-    if (capture && live.pcapStdin) throw new InputError('--pcap - and --interface are one capture input each: give one of them');
-    if (!live.any && !capture && !natsUrl) {
+    if (!live.any && !natsUrl) {
       throw new InputError('no input: give --netflow PORT, --zeek DIR, --pcap -, --interface IF or --nats URL', { hint: 'wardline monitor --help' });
     }
     const windowMs = o.window !== undefined ? parseDuration(o.window, '--window') : 10_000;
@@ -128,18 +122,3 @@ export const command: Command = {
     return EXIT.OK;
   },
 };
-
-function parseCapture(o: Record<string, unknown>): CaptureSpec | undefined {
-  const iface = str(o.interface);
-  if (iface === undefined) {
-    if (o.bpf !== undefined || o.snaplen !== undefined) throw new InputError(`--${o.bpf !== undefined ? 'bpf' : 'snaplen'} needs --interface IF`);
-    return undefined;
-  }
-  const snap = str(o.snaplen);
-  if (snap !== undefined && (!/^\d{1,6}$/.test(snap) || Number(snap) < 64 || Number(snap) > 262_144)) {
-    throw new InputError(`--snaplen: '${snap}' is not a snapshot length (64-262144 bytes)`, { hint: 'leave it out to keep whole packets: the analyzers need the payload' });
-  }
-  const bpf = str(o.bpf);
-  if (bpf !== undefined && bpf.trim() === '') throw new InputError('--bpf: the filter is empty');
-  return { iface, snaplen: snap !== undefined ? Number(snap) : undefined, bpf };
-}
