@@ -17,6 +17,7 @@ import { REPO } from '../helpers/corpus.ts';
 import { wardline } from '../helpers/cli.ts';
 import { createNet, type Proc } from '../helpers/netns.ts';
 import { startMllpAck, startStorescp } from '../helpers/peers.ts';
+import { sendClinicalTraffic } from './capture-traffic.ts';
 import { query, sleep } from './harness.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'wl-monitor-capture-'));
@@ -53,16 +54,7 @@ test('--interface eth0 in a namespace: DICOM echo and HL7 across the veth pair a
     try {
       await startedIn(mon);
       assert.match(mon.output(), /"capturing from interface"/);
-      const echo = await ct.exec('echoscu', ['-aet', 'CT_SCANNER01', '-aec', 'PACS_MAIN', pacsHost.ip, '104']);
-      assert.equal(echo.code, 0, echo.stderr);
-      const msg = 'MSH|^~\\&|RIS_APP|RAD|PACS_HL7|RAD|20261128140000||ORM^O01^ORM_O01|C0001|P|2.5.1\rPID|1||TESTMRN\r';
-      const ack = await ct.exec('socat', ['-t', '2', '-', `TCP:${pacsHost.ip}:2575`], { input: `\x0b${msg}\x1c\r` });
-      assert.match(ack.stdout, /MSA\|AA\|C0001/);
-      // Outside the filter: UDP datagrams that must not reach the monitor.
-      const udp = await ct.exec('socat', ['-u', '-', `UDP:${pacsHost.ip}:9999`], { input: 'outside the capture filter\n' });
-      assert.equal(udp.code, 0, udp.stderr);
-      // dumpcap hands packets over in blocks (~250 ms); give the last ones a window to land in.
-      await sleep(1500);
+      await sendClinicalTraffic(ct, pacsHost.ip);
       await mon.stop(10_000);
       assert.equal(await mon.exited, 0, mon.output().slice(-2000));
     } finally {

@@ -24,6 +24,7 @@ import { wardline } from '../helpers/cli.ts';
 import { freePort } from '../helpers/net.ts';
 import { createNet, spawnIn, type Host, type Proc } from '../helpers/netns.ts';
 import { startMllpAck, startStorescp } from '../helpers/peers.ts';
+import { sendClinicalTraffic } from './capture-traffic.ts';
 import { sleep } from './harness.ts';
 
 const TMP = mkdtempSync(join(tmpdir(), 'wl-sensor-capture-'));
@@ -109,8 +110,6 @@ async function batchesOf(site: string): Promise<Array<{ batch: ObservationBatch;
   return out;
 }
 
-const HL7 = 'MSH|^~\\&|RIS_APP|RAD|PACS_HL7|RAD|20261128140000||ORM^O01^ORM_O01|C0001|P|2.5.1\rPID|1||TESTMRN\r';
-
 test('sensor --interface eth0 in a namespace: the batches on JetStream carry the DICOM echo and the HL7 message seen on the veth, with AE and HL7 pairs; --bpf keeps other traffic out', { timeout: 120_000 }, async () => {
   const net = createNet('sencap');
   let output: string;
@@ -127,15 +126,7 @@ test('sensor --interface eth0 in a namespace: the batches on JetStream carry the
       await startedIn(sensor);
       assert.match(sensor.output(), /"capturing from interface"/);
       assert.match(sensor.output(), /"interface":"eth0"/);
-      const echo = await ct.exec('echoscu', ['-aet', 'CT_SCANNER01', '-aec', 'PACS_MAIN', pacsHost.ip, '104']);
-      assert.equal(echo.code, 0, echo.stderr);
-      const ack = await ct.exec('socat', ['-t', '2', '-', `TCP:${pacsHost.ip}:2575`], { input: `\x0b${HL7}\x1c\r` });
-      assert.match(ack.stdout, /MSA\|AA\|C0001/);
-      // Outside the filter: UDP datagrams that must not reach the sensor.
-      const udp = await ct.exec('socat', ['-u', '-', `UDP:${pacsHost.ip}:9999`], { input: 'outside the capture filter\n' });
-      assert.equal(udp.code, 0, udp.stderr);
-      // dumpcap hands packets over in blocks (~250 ms); give the last ones an interval to be published in.
-      await sleep(1500);
+      await sendClinicalTraffic(ct, pacsHost.ip);
       await sensor.stop(10_000);
       code = await sensor.exited;
       output = sensor.output();
